@@ -1,0 +1,37 @@
+"""Pytest fixtures every Parley suite gets (registered as a ``pytest11`` entry point)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from parley_testing.keys import TestKey
+from parley_testing.postgres import DatabaseFactory, postgres_server
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """Admin URL of a real PostgreSQL server for this test session."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_factory(postgres_admin_url: str) -> Iterator[DatabaseFactory]:
+    """Makes fresh databases on the session's server; drops them when the session ends."""
+    factory = DatabaseFactory(postgres_admin_url)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> TestKey:
+    """One RSA key for the session (generating one costs ~50 ms)."""
+    return TestKey.generate()
+
+
+@pytest.fixture(scope="session")
+def other_key() -> TestKey:
+    """A second key that no service trusts, for forged-token tests."""
+    return TestKey.generate()
