@@ -8,12 +8,16 @@ from parley_testing.postgres import (
     with_database,
     with_driver,
 )
+from parley_testing.servers import LlmStub, free_port, serve_asgi
 
 __all__ = [
     "DatabaseFactory",
+    "LlmStub",
     "TestKey",
     "database_name",
+    "free_port",
     "plain_url",
+    "serve_asgi",
     "thumbprint",
     "with_database",
     "with_driver",

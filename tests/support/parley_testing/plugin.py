@@ -8,6 +8,7 @@ import pytest
 
 from parley_testing.keys import TestKey
 from parley_testing.postgres import DatabaseFactory, postgres_server
+from parley_testing.servers import LlmStub, serve_asgi
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,22 @@ def signing_key() -> TestKey:
 def other_key() -> TestKey:
     """A second key that no service trusts, for forged-token tests."""
     return TestKey.generate()
+
+
+@pytest.fixture(scope="session")
+def llm_stub() -> Iterator[LlmStub]:
+    """The offline LLM stub served over real HTTP for the session; ``.base_url`` ends in ``/v1``.
+
+    Shared by every test of the session: call ``.clear()`` before asserting on ``.requests()``,
+    and prefer per-request ``[stub:...]`` markers or ``with llm_stub.configured(...)`` over a bare
+    ``.configure(...)``, which lasts until ``.reset()``.
+    """
+    from parley_llm_stub.config import StubConfig  # imported here so other suites don't pay for it
+    from parley_llm_stub.server import create_app
+
+    with serve_asgi(create_app(StubConfig())) as url:
+        stub = LlmStub(url + "/v1")
+        try:
+            yield stub
+        finally:
+            stub.close()
