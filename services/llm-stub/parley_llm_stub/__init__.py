@@ -6,6 +6,7 @@ message only (so the next message works) and removed before the reply is made:
 
 - ``[stub:error500]``  HTTP 500 with an OpenAI error JSON whose message holds a fake secret
   (``sk-stub-SECRET-...``), to prove callers don't pass provider text on.
+- ``[stub:status=N]``  HTTP N (400..599) with the same error JSON (e.g. 429, 503).
 - ``[stub:cut]``       a few words, then the connection drops (no finish chunk, no ``[DONE]``).
 - ``[stub:hang]``      nothing at all (no headers) until the client gives up.
 - ``[stub:stall]``     headers and a few words, then nothing until the client gives up.
@@ -17,5 +18,6 @@ message only (so the next message works) and removed before the reply is made:
 Non-streaming requests fail alike (500; half a body then a drop; hang; invalid JSON body).
 Server-wide: ``GET/POST/DELETE /stub/config`` (read, change, reset ``fail_mode``, ``reply_words``,
 ``delay_ms``, ``first_token_delay_ms``, ``slow_delay_ms``, ``model``); ``GET/DELETE
-/stub/requests`` (the last 200 request bodies, oldest first). ``GET /healthz``.
+/stub/requests`` (the last 200 request bodies, oldest first); ``GET /stub/stats``
+(``requests_total``, ``in_flight``); ``GET /healthz``.
 """

@@ -2,7 +2,8 @@
 
 Markers (anywhere in the last user message, several allowed, removed before the reply is made):
 ``[stub:error500]`` ``[stub:cut]`` ``[stub:hang]`` ``[stub:stall]`` ``[stub:malformed]``
-``[stub:slow]`` ``[stub:delay=MS]`` ``[stub:words=N]``; the package docstring says what each does.
+``[stub:status=N]`` ``[stub:slow]`` ``[stub:delay=MS]`` ``[stub:words=N]``; the package docstring
+says what each does.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ReplyPlan:
 
     words: tuple[str, ...]  # content pieces; the first has no leading space, the others one
     fail_mode: FailMode | None
+    error_status: int | None  # answer with this HTTP error instead of a reply
     delay_s: float
     first_token_delay_s: float
     finish_reason: str
@@ -87,9 +89,12 @@ def plan_reply(request: dict[str, Any], config: StubConfig) -> ReplyPlan:
     fail_mode = config.fail_mode
     delay_ms = config.delay_ms
     count = config.reply_words
+    status: int | None = None
     for name, value in MARKER_RE.findall(raw):
         if name in FAIL_MODES:
             fail_mode = cast(FailMode, name)
+        elif name == "status" and value and 400 <= int(value) <= 599:
+            status = int(value)
         elif name == "slow":
             delay_ms = config.slow_delay_ms
         elif name == "delay" and value:
@@ -109,6 +114,7 @@ def plan_reply(request: dict[str, Any], config: StubConfig) -> ReplyPlan:
     return ReplyPlan(
         words=words,
         fail_mode=fail_mode,
+        error_status=status or (500 if fail_mode == "error500" else None),
         delay_s=delay_ms / 1000,
         first_token_delay_s=config.first_token_delay_ms / 1000,
         finish_reason=finish_reason,

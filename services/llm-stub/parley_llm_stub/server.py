@@ -38,6 +38,13 @@ SSE_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 JSON_HEADERS = [(b"content-type", b"application/json")]
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+}
 
 
 class JSONResponse(Response):
@@ -56,6 +63,8 @@ class StubState:
         self.defaults = config
         self.config = config
         self.recorded: deque[dict[str, Any]] = deque(maxlen=config.max_recorded_requests)
+        self.requests_total = 0
+        self.in_flight = 0  # completions being answered right now (streams, hangs included)
 
 
 def openai_error(message: str, type_: str, code: str | None = None) -> bytes:
@@ -169,6 +178,15 @@ class ChatCompletions:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self.state
+        state.requests_total += 1
+        state.in_flight += 1
+        try:
+            await self._answer(receive, send)
+        finally:
+            state.in_flight -= 1
+
+    async def _answer(self, receive: Receive, send: Send) -> None:
         body = await read_body(receive)
         try:
             request = orjson.loads(body)
@@ -187,10 +205,11 @@ class ChatCompletions:
         model = request.get("model")
         model = model if isinstance(model, str) and model else config.model
 
-        if plan.fail_mode == "error500":
+        if plan.error_status is not None:
+            status = plan.error_status
             message = f"Stub provider failure on purpose (upstream key {FAKE_SECRET} rejected)."
-            error = openai_error(message, "server_error", "stub_error500")
-            await send_bytes(send, 500, error, JSON_HEADERS)
+            error = openai_error(message, ERROR_TYPES.get(status, "server_error"), f"stub_{status}")
+            await send_bytes(send, status, error, JSON_HEADERS)
             return
         if plan.fail_mode == "hang":
             await self._hang(receive, send, config.hang_seconds)
@@ -366,6 +385,11 @@ async def get_requests(request: Request) -> Response:
     return JSONResponse(list(_state(request).recorded))
 
 
+async def get_stats(request: Request) -> Response:
+    state = _state(request)
+    return JSONResponse({"requests_total": state.requests_total, "in_flight": state.in_flight})
+
+
 async def clear_requests(request: Request) -> Response:
     _state(request).recorded.clear()
     return Response(status_code=204)
@@ -389,6 +413,7 @@ def create_app(config: StubConfig | None = None) -> Starlette:
             Route("/stub/config", reset_config, methods=["DELETE"]),
             Route("/stub/requests", get_requests, methods=["GET"]),
             Route("/stub/requests", clear_requests, methods=["DELETE"]),
+            Route("/stub/stats", get_stats, methods=["GET"]),
         ],
         exception_handlers={HTTPException: http_error},
     )

@@ -12,7 +12,7 @@ from openai import AsyncOpenAI
 from parley_llm_stub.server import FAKE_SECRET
 from parley_testing import LlmStub
 
-from .conftest import Messages, ServeStub
+from .conftest import Messages
 
 
 def ask(marker: str) -> Messages:
@@ -58,6 +58,7 @@ async def test_hang_sends_nothing_until_the_client_times_out(stub: LlmStub) -> N
         with pytest.raises(openai.APITimeoutError):
             await c.chat.completions.create(model="m", messages=ask("[stub:hang]"), stream=True)
         assert 0.4 < time.monotonic() - started < 5
+        stub.wait_idle(timeout=2.0)  # the stub noticed the client leaving
         # The stub stays usable for everyone else.
         reply = await c.chat.completions.create(model="m", messages=ask(""))
         assert (reply.choices[0].message.content or "").startswith("Stub reply to: please answer")
@@ -110,14 +111,24 @@ async def test_config_changes_apply_and_bad_ones_are_refused(
     assert stub.config()["reply_words"] == 4  # refused changes left the settings alone
 
 
-async def test_slow_stream_stops_when_the_client_leaves(serve_stub: ServeStub) -> None:
+async def test_slow_stream_stops_when_the_client_leaves(stub: LlmStub) -> None:
     """An abandoned slow stream does not keep the stub busy until its last word."""
-    with serve_stub(reply_words=1000, delay_ms=50) as url:
-        async with httpx.AsyncClient() as http:
-            body = {"model": "m", "messages": ask(""), "stream": True}
-            async with http.stream("POST", url + "/chat/completions", json=body) as response:
-                async for _ in response.aiter_bytes():
-                    break
-        # Shutdown of the server (leaving this block) would wait on a still-running stream.
-        started = time.monotonic()
-    assert time.monotonic() - started < 1.0
+    async with httpx.AsyncClient() as http:
+        body = {"model": "m", "messages": ask("[stub:words=1000] [stub:delay=50]"), "stream": True}
+        async with http.stream("POST", stub.base_url + "/chat/completions", json=body) as response:
+            async for _ in response.aiter_bytes():
+                break
+            assert stub.stats()["in_flight"] == 1
+    stub.wait_idle(timeout=1.0)  # 1000 words at 50 ms would take 50 s
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(429, openai.RateLimitError), (503, openai.InternalServerError)]
+)
+async def test_status_marker_answers_that_http_error(
+    client: AsyncOpenAI, status: int, error: type[openai.APIStatusError]
+) -> None:
+    with pytest.raises(error) as caught:
+        await client.chat.completions.create(model="m", messages=ask(f"[stub:status={status}]"))
+    assert caught.value.status_code == status
+    assert FAKE_SECRET in caught.value.message

@@ -99,6 +99,21 @@ class LlmStub:
         assert bodies, "the LLM stub has received no chat completion request"
         return bodies[-1]
 
+    def stats(self) -> dict[str, int]:
+        """``requests_total`` and ``in_flight`` (completions being answered right now)."""
+        response = self._http.get("/stub/stats")
+        response.raise_for_status()
+        stats: dict[str, int] = response.json()
+        return stats
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait until the stub answers no completion (e.g. an abandoned stream has stopped)."""
+        deadline = time.monotonic() + timeout
+        while self.stats()["in_flight"]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the LLM stub is still busy after {timeout} s")
+            time.sleep(0.01)
+
     def clear(self) -> None:
         """Forget the recorded requests."""
         self._http.delete("/stub/requests").raise_for_status()
