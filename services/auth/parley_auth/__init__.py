@@ -1,1 +1,1 @@
-"""Parley."""
+"""Parley auth service: users, RS256 access tokens, rotating refresh tokens, JWKS."""

@@ -1,0 +1,128 @@
+"""Application factory: ``create_app(settings)``; everything stateful is built in the lifespan."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi_users import FastAPIUsers
+from fastapi_users.authentication import AuthenticationBackend, BearerTransport
+
+from parley_auth.background import BackgroundWork
+from parley_auth.config import Settings
+from parley_auth.db import create_engine, create_sessionmaker
+from parley_auth.deps import get_access_token_strategy, get_user_manager
+from parley_auth.keys import load_signing_keys
+from parley_auth.mail import Mailer, build_mailer
+from parley_auth.models import User
+from parley_auth.observability import (
+    Metrics,
+    MetricsMiddleware,
+    RequestContextMiddleware,
+    RouteTemplates,
+    configure_logging,
+)
+from parley_auth.passwords import AsyncPasswordHelper
+from parley_auth.refresh import RefreshTokens
+from parley_auth.routes import meta, session
+from parley_auth.runtime import Runtime
+from parley_auth.schemas import UserCreate, UserRead, UserUpdate
+from parley_auth.throttle import LoginThrottle
+from parley_auth.tokens import AccessTokens
+
+log = structlog.get_logger(__name__)
+
+
+def build_runtime(settings: Settings, mailer: Mailer | None = None) -> Runtime:
+    """Load keys and build the shared objects; raises SettingsError on unusable settings."""
+    settings.check_production()
+    keys = load_signing_keys(settings)
+    engine = create_engine(settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        passwords=AsyncPasswordHelper(
+            settings.PASSWORD_HASH_PROFILE, settings.PASSWORD_HASH_WORKERS
+        ),
+        access_tokens=AccessTokens(
+            keys,
+            issuer=settings.JWT_ISSUER,
+            audience=settings.JWT_AUDIENCE,
+            lifetime_seconds=settings.ACCESS_TOKEN_TTL_SECONDS,
+        ),
+        refresh_tokens=RefreshTokens(settings.REFRESH_TOKEN_TTL_DAYS),
+        throttle=LoginThrottle(settings),
+        mailer=mailer or build_mailer(settings),
+        background=BackgroundWork(),
+    )
+
+
+def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
+    """The auth service; refuses production settings with dev secrets (SettingsError)."""
+    configure_logging(settings.LOG_LEVEL)
+    runtime = build_runtime(settings, mailer)
+    if not settings.SIGNING_KEY_FILES:
+        log.warning("keys.ephemeral", detail="SIGNING_KEY_FILES unset: using a throwaway key")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("auth.started", env=settings.ENV, kids=[k.kid for k in runtime.access_tokens.keys])
+        try:
+            yield
+        finally:
+            await runtime.background.drain(wait_seconds=10)
+            runtime.passwords.close()
+            await runtime.engine.dispose()
+
+    app = FastAPI(
+        title="Parley auth",
+        lifespan=lifespan,
+        docs_url="/auth/docs",
+        redoc_url=None,
+        openapi_url="/auth/openapi.json",
+        swagger_ui_oauth2_redirect_url="/auth/docs/oauth2-redirect",
+    )
+    app.state.runtime = runtime
+    app.state.metrics = Metrics()
+
+    backend = AuthenticationBackend[User, uuid.UUID](
+        name="jwt",
+        transport=BearerTransport(tokenUrl="/auth/login"),
+        get_strategy=get_access_token_strategy,
+    )
+    users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
+
+    app.include_router(meta.router)
+    app.include_router(session.router)
+    app.include_router(
+        users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"]
+    )
+    app.include_router(users.get_reset_password_router(), prefix="/auth", tags=["auth"])
+    app.include_router(users.get_verify_router(UserRead), prefix="/auth", tags=["auth"])
+    app.include_router(
+        users.get_users_router(UserRead, UserUpdate), prefix="/auth/users", tags=["users"]
+    )
+
+    @app.exception_handler(Exception)
+    async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", error=type(exc).__name__, path=request.url.path)
+        return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+        )
+    templates = RouteTemplates(app)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, templates=templates)
+    app.add_middleware(RequestContextMiddleware, templates=templates)
+    return app

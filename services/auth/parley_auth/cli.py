@@ -1,0 +1,81 @@
+"""``parley-auth``: keys generate, migrate, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from parley_auth.config import Settings, SettingsError
+
+
+def _keys_generate(args: argparse.Namespace) -> int:
+    from parley_auth.keys import generate_key_files
+
+    key_path, jwks_path = generate_key_files(Path(args.dir))
+    print(f"signing key: {key_path}\njwks: {jwks_path}")
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from parley_auth.migrate import upgrade
+
+    settings = Settings()
+    asyncio.run(upgrade(settings.DATABASE_URL))
+    print("auth database migrated to head")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from parley_auth.app import create_app
+
+    settings = Settings()
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+        log_config=None,
+        access_log=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley-auth", description="Parley auth service")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    keys = commands.add_parser("keys", help="signing keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    generate = keys.add_parser("generate", help="write signing-key.pem and jwks.json if absent")
+    generate.add_argument("--dir", required=True, help="folder for the key files")
+    generate.set_defaults(handler=_keys_generate)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations (alembic head)")
+    migrate.set_defaults(handler=_migrate)
+
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001)
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except SettingsError as exc:
+        print(f"parley-auth: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Auth service settings, read from the environment (no prefix) by pydantic-settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Dev defaults: usable locally, refused in production (see `Settings.production_problems`).
+DEV_RESET_PASSWORD_SECRET = "dev-reset-password-secret-change-me"  # noqa: S105
+DEV_VERIFICATION_SECRET = "dev-verification-secret-change-me"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class SettingsError(RuntimeError):
+    """The settings cannot be used in this mode; the message names the setting."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the auth service; env names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    ENV: Literal["development", "production"] = "development"
+    DATABASE_URL: str = "postgresql+asyncpg://postgres@localhost:5432/auth"
+    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
+
+    # Comma-separated PEM private keys: the first signs, every one is published in the JWKS.
+    SIGNING_KEY_FILES: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    JWT_ISSUER: str = "parley-auth"
+    JWT_AUDIENCE: str = "parley"
+    ACCESS_TOKEN_TTL_SECONDS: int = Field(default=900, ge=30, le=86_400)
+    REFRESH_TOKEN_TTL_DAYS: int = Field(default=30, ge=1, le=365)
+    JWKS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
+
+    RESET_PASSWORD_TOKEN_SECRET: SecretStr = SecretStr(DEV_RESET_PASSWORD_SECRET)
+    VERIFICATION_TOKEN_SECRET: SecretStr = SecretStr(DEV_VERIFICATION_SECRET)
+    RESET_PASSWORD_TOKEN_TTL_SECONDS: int = Field(default=3600, ge=60)
+    VERIFICATION_TOKEN_TTL_SECONDS: int = Field(default=86_400, ge=60)
+
+    # "standard" is argon2id t=3 m=64 MiB p=4; "fast" is for test suites only.
+    PASSWORD_HASH_PROFILE: Literal["standard", "fast"] = "standard"  # noqa: S105
+    PASSWORD_HASH_WORKERS: int = Field(default=4, ge=1, le=64)
+
+    LOGIN_THROTTLE_MAX_FAILURES: int = Field(default=10, ge=1)
+    LOGIN_THROTTLE_WINDOW_SECONDS: int = Field(default=900, ge=1)
+    LOGIN_THROTTLE_BASE_SECONDS: int = Field(default=60, ge=1)
+    LOGIN_THROTTLE_MAX_SECONDS: int = Field(default=3600, ge=1)
+
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Base of the links in mails (the web app serves /reset-password and /verify).
+    PUBLIC_BASE_URL: str = "http://localhost:8080"
+
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 587
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: SecretStr = SecretStr("")
+    SMTP_FROM: str = "Parley <no-reply@localhost>"
+    SMTP_STARTTLS: bool = True
+    SMTP_SSL: bool = False
+    SMTP_TIMEOUT_SECONDS: float = 10.0
+
+    LOG_LEVEL: str = "INFO"
+    FORWARDED_ALLOW_IPS: str = "127.0.0.1"
+
+    _split_keys = field_validator("SIGNING_KEY_FILES", "CORS_ORIGINS", mode="before")(_split_commas)
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == "production"
+
+    @property
+    def async_database_url(self) -> str:
+        """DATABASE_URL with the asyncpg driver, whatever scheme was given."""
+        parts = urlsplit(self.DATABASE_URL)
+        return urlunsplit(parts._replace(scheme="postgresql+asyncpg"))
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production (empty when fine)."""
+        problems: list[str] = []
+        if not self.SIGNING_KEY_FILES:
+            problems.append("SIGNING_KEY_FILES is not set (production needs a real private key)")
+        secrets = [
+            (
+                "RESET_PASSWORD_TOKEN_SECRET",
+                self.RESET_PASSWORD_TOKEN_SECRET,
+                DEV_RESET_PASSWORD_SECRET,
+            ),
+            ("VERIFICATION_TOKEN_SECRET", self.VERIFICATION_TOKEN_SECRET, DEV_VERIFICATION_SECRET),
+        ]
+        for name, secret, dev_default in secrets:
+            value = secret.get_secret_value()
+            if not value:
+                problems.append(f"{name} is not set")
+            elif value == dev_default:
+                problems.append(f"{name} is the development default")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters")
+        if (
+            self.RESET_PASSWORD_TOKEN_SECRET.get_secret_value()
+            and self.RESET_PASSWORD_TOKEN_SECRET == self.VERIFICATION_TOKEN_SECRET
+        ):
+            problems.append("RESET_PASSWORD_TOKEN_SECRET and VERIFICATION_TOKEN_SECRET are equal")
+        if self.PASSWORD_HASH_PROFILE != "standard":  # noqa: S105
+            problems.append("PASSWORD_HASH_PROFILE must be 'standard' in production")
+        return problems
+
+    def check_production(self) -> None:
+        """Raise SettingsError naming each unfit setting when ENV=production."""
+        if self.is_production:
+            problems = self.production_problems()
+            if problems:
+                raise SettingsError("refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,28 @@
+"""Everything a running app holds (built once in the lifespan, kept on ``app.state``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from parley_auth.background import BackgroundWork
+from parley_auth.config import Settings
+from parley_auth.mail import Mailer
+from parley_auth.passwords import AsyncPasswordHelper
+from parley_auth.refresh import RefreshTokens
+from parley_auth.throttle import LoginThrottle
+from parley_auth.tokens import AccessTokens
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    passwords: AsyncPasswordHelper
+    access_tokens: AccessTokens
+    refresh_tokens: RefreshTokens
+    throttle: LoginThrottle
+    mailer: Mailer
+    background: BackgroundWork

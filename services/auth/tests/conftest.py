@@ -1,0 +1,161 @@
+"""Auth suite fixtures: a migrated template database copied per test, apps driven in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from parley_auth.app import create_app
+from parley_auth.config import Settings
+from parley_auth.migrate import upgrade
+from parley_testing import DatabaseFactory, TestKey, database_name
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+    @property
+    def token(self) -> str:
+        return self.body.split("token=", 1)[1].split()[0]
+
+
+@dataclass
+class Outbox:
+    """Stands in for the SMTP server: keeps what the service sends."""
+
+    messages: list[Mail] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        self.messages.append(Mail(to, subject, body))
+
+
+@dataclass
+class Auth:
+    """A running auth app with its client, database and outbox."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: Settings
+    outbox: Outbox
+    database_url: str
+
+    async def register(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        response = await self.client.post(
+            "/auth/register", json={"email": email, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def login(self, email: str, password: str = PASSWORD, **kwargs: Any) -> httpx.Response:
+        return await self.client.post(
+            "/auth/login", data={"username": email, "password": password}, **kwargs
+        )
+
+    async def tokens(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        response = await self.login(email, password)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def user(self, email: str, password: str = PASSWORD) -> tuple[dict[str, Any], str]:
+        """Register ``email`` and return (user, bearer access token)."""
+        user = await self.register(email, password)
+        return user, (await self.tokens(email, password))["access_token"]
+
+    async def settle(self) -> None:
+        """Wait for work done after responses (mail)."""
+        await self.app.state.runtime.background.drain()
+
+    def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            cursor = conn.execute(statement, params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+async def auth_template(database_factory: DatabaseFactory) -> str:
+    """One database migrated to head; each test gets a copy of it."""
+    url = database_factory.create()
+    await upgrade(url)
+    return database_name(url)
+
+
+@pytest.fixture
+def database_url(database_factory: DatabaseFactory, auth_template: str) -> str:
+    return database_factory.create(template=auth_template)
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory: pytest.TempPathFactory, signing_key: TestKey) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "signing-key.pem"
+    path.write_bytes(signing_key.private_pem())
+    return path
+
+
+@pytest.fixture
+def make_settings(database_url: str, key_file: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "ENV": "development",
+            "DATABASE_URL": database_url,
+            "SIGNING_KEY_FILES": [key_file],
+            "PASSWORD_HASH_PROFILE": "fast",
+            "DB_POOL_SIZE": 5,
+            "DB_MAX_OVERFLOW": 20,
+            "CORS_ORIGINS": [],
+            "SMTP_HOST": "",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+AuthFactory = Callable[..., AbstractAsyncContextManager[Auth]]
+
+
+@pytest.fixture
+def make_auth(make_settings: Callable[..., Settings]) -> AuthFactory:
+    """``async with make_auth(**settings) as auth:`` runs an app with its lifespan."""
+
+    @asynccontextmanager
+    async def run(
+        base_url: str = "http://testserver", outbox: Outbox | None = None, **overrides: Any
+    ) -> AsyncIterator[Auth]:
+        settings = make_settings(**overrides)
+        outbox = outbox or Outbox()
+        app = create_app(settings, mailer=outbox)
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+                yield Auth(app, client, settings, outbox, settings.DATABASE_URL)
+
+    return run
+
+
+@pytest.fixture
+async def auth(make_auth: AuthFactory) -> AsyncIterator[Auth]:
+    async with make_auth() as running:
+        yield running
