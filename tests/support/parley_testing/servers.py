@@ -35,8 +35,9 @@ def serve_asgi(
     """Serve ``app`` with uvicorn in a daemon thread; yields ``http://127.0.0.1:<port>``.
 
     The socket is bound before uvicorn starts, so there is no window for another process to take
-    the port. Lifespan events run. Requests still open at exit (a hung stream) are cancelled
-    after ``graceful_shutdown_s``.
+    the port. Lifespan events run. The app runs on its own event loop in another thread, so it
+    must create its own connections/pools (in its lifespan), not share the test's. Requests still
+    open at exit (a hung stream) are cancelled after ``graceful_shutdown_s``.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
