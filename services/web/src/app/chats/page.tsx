@@ -1,0 +1,7 @@
+"use client";
+
+import { ChatView } from "@/components/chat/chat-view";
+
+export default function NewChatPage() {
+  return <ChatView chatId={null} />;
+}

@@ -1,0 +1,182 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { AlertCircle, Loader2, Menu, MessagesSquare } from "lucide-react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+
+import { useAuthSession } from "@/components/auth-provider";
+import { Composer } from "@/components/chat/composer";
+import { MessageList, type Row } from "@/components/chat/message-list";
+import { Sidebar } from "@/components/chat/sidebar";
+import { runErrors, useRuns } from "@/components/providers";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
+import { ApiError, describeError } from "@/lib/errors";
+import { isActive, type RunState } from "@/lib/runs";
+import type { ChatDetail, ChatMessage } from "@/lib/types";
+
+const FINAL = new Set(["completed", "cancelled", "error"]);
+
+function buildRows(chatId: string | null, messages: ChatMessage[], run: RunState | undefined): Row[] {
+  const active = isActive(run);
+  // While we follow a run ourselves, a half-written reply the server may list is ours to draw.
+  const stored = active ? messages.filter((m) => FINAL.has(m.status)) : messages;
+  const rows: Row[] = stored.map((m, index) => {
+    const row: Row = { key: m.id, role: m.role, content: m.content, status: m.status };
+    if (m.role === "assistant" && m.status === "error") {
+      const isLast = index === stored.length - 1;
+      row.errorText = (isLast && chatId && runErrors.get(chatId)) || "The reply failed.";
+      const prompt = stored.slice(0, index).findLast((p) => p.role === "user");
+      if (isLast && prompt) row.retryContent = prompt.content;
+    }
+    return row;
+  });
+  if (!run) return rows;
+  const last = stored.at(-1);
+  if (!(last?.role === "user" && last.content === run.userContent)) {
+    rows.push({ key: `run-user-${run.userCreatedAt}`, role: "user", content: run.userContent, status: "completed" });
+  }
+  if (active) {
+    rows.push({ key: `run-reply-${run.userCreatedAt}`, role: "assistant", content: run.text, status: "streaming" });
+  } else if (run.outcome === "error") {
+    // Refused before a run began (409, network, validation): nothing was stored.
+    rows.push({
+      key: `run-reply-${run.userCreatedAt}`,
+      role: "assistant",
+      content: "",
+      status: "error",
+      errorText: `Not sent: ${run.error?.message ?? "unknown error"}`,
+      retryContent: run.userContent,
+    });
+  }
+  return rows;
+}
+
+export function ChatView({ chatId }: { chatId: string | null }) {
+  const session = useAuthSession();
+  const api = session.api;
+  const runs = useRuns();
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const composerRef = useRef<HTMLTextAreaElement>(null);
+  const [createError, setCreateError] = useState<string | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  useSyncExternalStore(runs.subscribe, runs.getVersion, () => 0);
+  const run = chatId ? runs.get(chatId) : undefined;
+  const running = isActive(run);
+
+  const detail = useQuery({
+    queryKey: ["chat", chatId],
+    queryFn: () => api.getChat(chatId!),
+    enabled: !!chatId,
+  });
+
+  useEffect(() => {
+    if (chatId) void runs.resume(chatId);
+  }, [chatId, runs]);
+
+  useEffect(() => {
+    if (!running) composerRef.current?.focus();
+  }, [running, chatId]);
+
+  const rows = useMemo(
+    () => buildRows(chatId, detail.data?.messages ?? [], run),
+    [chatId, detail.data, run],
+  );
+
+  async function send(content: string): Promise<boolean> {
+    setCreateError(null);
+    let id = chatId;
+    if (!id) {
+      try {
+        const chat = await api.createChat();
+        queryClient.setQueryData<ChatDetail>(["chat", chat.id], { ...chat, messages: [] });
+        void queryClient.invalidateQueries({ queryKey: ["chats"] });
+        id = chat.id;
+      } catch (error) {
+        setCreateError(describeError(error));
+        return false;
+      }
+    } else if (run && !isActive(run)) {
+      runs.dismiss(id);
+    }
+    runErrors.delete(id);
+    // The run lives outside this page, so it keeps streaming across the navigation below.
+    void runs.send(id, content);
+    if (!chatId) router.push(`/chats/${id}`);
+    return true;
+  }
+
+  const notFound = detail.error instanceof ApiError && detail.error.status === 404;
+  const title = chatId ? (detail.data?.title ?? (detail.isPending ? "" : "New chat")) : "New chat";
+
+  return (
+    <div className="flex h-dvh min-w-0 flex-1 flex-col">
+      <header className="flex h-14 shrink-0 items-center gap-2 border-b px-3 sm:px-4">
+        <Sheet open={menuOpen} onOpenChange={setMenuOpen}>
+          <SheetTrigger asChild>
+            <Button variant="ghost" size="icon" className="md:hidden" aria-label="Open chat list">
+              <Menu aria-hidden />
+            </Button>
+          </SheetTrigger>
+          <SheetContent aria-describedby={undefined}>
+            <SheetTitle className="sr-only">Chats</SheetTitle>
+            <SheetDescription className="sr-only">Your chats</SheetDescription>
+            <Sidebar onNavigate={() => setMenuOpen(false)} />
+          </SheetContent>
+        </Sheet>
+        <h1 className="truncate text-sm font-medium sm:text-base" data-testid="chat-title">
+          {title}
+        </h1>
+      </header>
+
+      {notFound ? (
+        <div className="flex flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
+          <p className="text-lg font-medium">This chat does not exist</p>
+          <p className="text-sm text-muted-foreground">It may have been deleted.</p>
+          <Button asChild variant="outline">
+            <Link href="/chats">Start a new chat</Link>
+          </Button>
+        </div>
+      ) : chatId && detail.isPending ? (
+        <div className="flex flex-1 items-center justify-center text-muted-foreground" role="status">
+          <Loader2 className="mr-2 size-5 animate-spin" aria-hidden />
+          Loading messages…
+        </div>
+      ) : rows.length === 0 ? (
+        <div className="flex flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
+          <span className="inline-flex size-12 items-center justify-center rounded-2xl bg-brand/10 text-brand">
+            <MessagesSquare className="size-6" aria-hidden />
+          </span>
+          <p className="text-xl font-semibold tracking-tight">How can I help today?</p>
+          <p className="max-w-sm text-sm text-muted-foreground">
+            Ask anything. Replies stream in as they are written, and your chats are kept for you.
+          </p>
+        </div>
+      ) : (
+        <MessageList rows={rows} running={running} onRetry={(content) => void send(content)} />
+      )}
+
+      {(createError || (detail.error && !notFound)) && (
+        <div className="mx-auto w-full max-w-3xl px-4">
+          <Alert variant="destructive" className="mb-2">
+            <AlertCircle aria-hidden />
+            <AlertDescription>{createError ?? describeError(detail.error)}</AlertDescription>
+          </Alert>
+        </div>
+      )}
+      {!notFound && (
+        <Composer
+          ref={composerRef}
+          running={running}
+          stopping={!!run?.stopping}
+          onSend={send}
+          onStop={() => chatId && void runs.stop(chatId)}
+        />
+      )}
+    </div>
+  );
+}

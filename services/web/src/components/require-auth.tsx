@@ -1,0 +1,25 @@
+"use client";
+
+import { usePathname, useRouter } from "next/navigation";
+import { useEffect } from "react";
+
+import { useAuth } from "@/components/auth-provider";
+import { FullPageSpinner } from "@/components/spinner";
+
+/** Shows its children to a signed-in user; sends anyone else to /login and back afterwards. */
+export function RequireAuth({ children }: { children: React.ReactNode }) {
+  const { state } = useAuth();
+  const router = useRouter();
+  const pathname = usePathname();
+
+  useEffect(() => {
+    if (state.status !== "anonymous") return;
+    if (state.reason === "logged_out") router.replace("/login");
+    else router.replace(`/login?next=${encodeURIComponent(pathname + window.location.search)}`);
+  }, [state, pathname, router]);
+
+  if (state.status !== "authenticated") {
+    return <FullPageSpinner label={state.status === "restoring" ? "Loading your session…" : "Redirecting to log in…"} />;
+  }
+  return <>{children}</>;
+}

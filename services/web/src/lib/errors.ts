@@ -1,0 +1,87 @@
+/** Errors of the auth and chat APIs, turned into words a person understands. */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); null when absent. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(1, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(1, Math.ceil((date - now) / 1000));
+}
+
+const WORDS: Record<string, string> = {
+  REGISTER_USER_ALREADY_EXISTS: "That email is already registered",
+  LOGIN_BAD_CREDENTIALS: "Wrong email or password",
+  LOGIN_USER_NOT_VERIFIED: "Please verify your email address first",
+  REGISTER_INVALID_PASSWORD: "That password is not allowed",
+  RESET_PASSWORD_BAD_TOKEN: "That reset link is no longer valid",
+  NETWORK: "The server could not be reached. Check your connection and try again.",
+};
+
+export function tooManyAttempts(seconds: number | null): string {
+  return `Too many attempts, try again in ${seconds ?? 60} s`;
+}
+
+/** Builds an ApiError from a failed response, reading FastAPI's `detail` in its three forms. */
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  const retryAfter = parseRetryAfter(response.headers.get("Retry-After"));
+  let detail: unknown = null;
+  try {
+    detail = ((await response.json()) as { detail?: unknown }).detail ?? null;
+  } catch {
+    // Gateways answer some errors (429, 502) with plain text.
+  }
+  if (response.status === 429) {
+    return new ApiError(429, "TOO_MANY_REQUESTS", tooManyAttempts(retryAfter), retryAfter);
+  }
+  let code = `HTTP_${response.status}`;
+  let message: string | null = null;
+  if (typeof detail === "string") {
+    code = detail;
+  } else if (Array.isArray(detail)) {
+    // 422: pydantic's list of {loc, msg}; name the first field that failed.
+    code = "VALIDATION_ERROR";
+    const first = detail[0] as { loc?: unknown[]; msg?: string } | undefined;
+    const field = first?.loc?.at(-1);
+    message =
+      field === "email" || field === "username"
+        ? "Please enter a valid email address"
+        : (first?.msg ?? "Please check what you entered");
+  } else if (detail && typeof detail === "object") {
+    const obj = detail as { code?: string; reason?: string; message?: string };
+    code = obj.code ?? code;
+    message = obj.reason ?? obj.message ?? null;
+  }
+  if (!message) {
+    message =
+      WORDS[code] ??
+      (response.status >= 500
+        ? "Something went wrong on our side. Please try again."
+        : response.status === 404
+          ? "Not found"
+          : "The request was not accepted");
+  }
+  return new ApiError(response.status, code, message, retryAfter);
+}
+
+export function networkError(): ApiError {
+  return new ApiError(0, "NETWORK", WORDS.NETWORK);
+}
+
+/** Any thrown value as a sentence for the UI. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  return WORDS.NETWORK;
+}
