@@ -1,0 +1,105 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from parley_chat.config import Settings
+from parley_chat.db import Queries, make_db, make_engine, migrate
+from parley_chat.deps import Services
+from parley_chat.llm import make_openai_client
+from parley_chat.observability import Metrics, RequestMiddleware, configure_logging
+from parley_chat.routes import chats, health
+from parley_chat.runs import RunManager
+from parley_chat.tokens import TokenVerifier
+
+log = structlog.get_logger("parley_chat.app")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the chat service; every dependency is made in the lifespan from ``settings``."""
+    settings = settings or Settings()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        db = make_db(settings, engine)
+        queries = Queries(engine, settings.DB_SCHEMA)
+        client = make_openai_client(settings)
+        jwks_http = httpx.AsyncClient(timeout=5.0) if settings.AUTH_JWKS_URL else None
+        verifier = TokenVerifier(
+            issuer=settings.JWT_ISSUER,
+            audience=settings.JWT_AUDIENCE,
+            leeway=settings.JWT_LEEWAY_SECONDS,
+            keys_file=settings.AUTH_PUBLIC_KEYS_FILE,
+            jwks_url=settings.AUTH_JWKS_URL,
+            refetch_interval=settings.JWKS_REFETCH_INTERVAL_SECONDS,
+            http_client=jwks_http,
+        )
+        runs = RunManager(settings, db, queries, client, metrics)
+        try:
+            if settings.MIGRATE_ON_START:
+                await migrate(db)
+            await verifier.start()
+            await runs.start()
+            app.state.services = Services(
+                settings=settings,
+                db=db,
+                queries=queries,
+                client=client,
+                verifier=verifier,
+                runs=runs,
+                metrics=metrics,
+            )
+            log.info("chat_started", env=settings.ENV, replica=runs.owner)
+            yield
+        finally:
+            await runs.stop()
+            await client.close()
+            if jwks_http is not None:
+                await jwks_http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Parley chat",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.include_router(health.router)
+    app.include_router(chats.router)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.error("database_error", error=type(exc).__name__)
+        return JSONResponse({"detail": "database unavailable"}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error=type(exc).__name__)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id"],
+            expose_headers=["X-Request-Id"],
+            allow_credentials=False,
+        )
+    app.add_middleware(RequestMiddleware, metrics=metrics)
+    return app

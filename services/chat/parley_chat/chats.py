@@ -1,0 +1,70 @@
+"""Chats and their messages, read straight from agno's tables."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from parley_chat.db import ChatRow, RunRow
+from parley_chat.runs import display_content, iso
+from parley_chat.schemas import ChatDetail, ChatOut, MessageOut
+
+
+class InvalidCursor(ValueError):
+    """The list cursor was not made by us."""
+
+
+def encode_cursor(row: ChatRow) -> str:
+    return base64.urlsafe_b64encode(f"{row.updated_at}:{row.id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        updated, _, chat_id = raw.partition(":")
+        if not chat_id or len(chat_id) > 64:
+            raise InvalidCursor
+        return int(updated), chat_id
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor from exc
+
+
+def chat_out(row: ChatRow) -> ChatOut:
+    return ChatOut(
+        id=row.id, title=row.title, created_at=iso(row.created_at), updated_at=iso(row.updated_at)
+    )
+
+
+_STATUS = {"COMPLETED": "completed", "CANCELLED": "cancelled", "ERROR": "error"}
+
+
+def messages_of(runs: list[RunRow]) -> list[MessageOut]:
+    """Two messages per finished run: the user's and the reply (partial when unfinished)."""
+    messages: list[MessageOut] = []
+    for run in runs:
+        status = _STATUS.get((run.status or "").upper())
+        if status is None:
+            continue  # still running elsewhere, or a state we do not produce
+        messages.append(
+            MessageOut(
+                id=f"{run.run_id}:user",
+                role="user",
+                content=run.input or "",
+                status="completed",
+                created_at=iso(run.created_at),
+            )
+        )
+        messages.append(
+            MessageOut(
+                id=f"{run.run_id}:assistant",
+                role="assistant",
+                content=display_content(run),
+                status=status,  # type: ignore[arg-type]
+                created_at=iso(run.updated_at),
+            )
+        )
+    return messages
+
+
+def chat_detail(row: ChatRow, runs: list[RunRow]) -> ChatDetail:
+    return ChatDetail(**chat_out(row).model_dump(), messages=messages_of(runs))

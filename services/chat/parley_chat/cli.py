@@ -1,0 +1,56 @@
+"""``parley-chat migrate`` and ``parley-chat serve``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from parley_chat.config import Settings
+
+
+async def _migrate(settings: Settings) -> None:
+    from parley_chat.db import make_db, make_engine, migrate
+
+    engine = make_engine(settings)
+    try:
+        await migrate(make_db(settings, engine))
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="parley-chat", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create agno's tables, our indexes and the lease table")
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8002)
+    serve.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    if args.command == "migrate":
+        from parley_chat.observability import configure_logging
+
+        configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
+        asyncio.run(_migrate(settings))
+        print("chat database migrated")
+        return
+
+    import uvicorn
+
+    from parley_chat.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        timeout_graceful_shutdown=int(settings.SHUTDOWN_GRACE_SECONDS) + 5,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Settings of the chat service, read from the environment (no prefix)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_DATABASE_URL = "postgresql://postgres:postgres@127.0.0.1:5432/chat"
+DEV_LLM_BASE_URL = "http://127.0.0.1:8090/v1"
+DEFAULT_SYSTEM_PROMPT = "You are Parley, a helpful assistant. Answer clearly and concisely."
+
+
+class Settings(BaseSettings):
+    """Every knob of the chat service; production refuses development defaults."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    ENV: Literal["development", "production"] = "development"
+    DATABASE_URL: str = DEV_DATABASE_URL
+    DB_SCHEMA: str = "ai"
+    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    MIGRATE_ON_START: bool = False
+
+    AUTH_PUBLIC_KEYS_FILE: str | None = None
+    AUTH_JWKS_URL: str | None = None
+    JWT_ISSUER: str = "parley-auth"
+    JWT_AUDIENCE: str = "parley"
+    JWT_LEEWAY_SECONDS: int = Field(default=30, ge=0, le=300)
+    JWKS_REFETCH_INTERVAL_SECONDS: float = Field(default=30.0, ge=0)
+
+    LLM_BASE_URL: str = DEV_LLM_BASE_URL
+    LLM_API_KEY: str = "not-needed"
+    LLM_MODEL: str = "parley-stub"
+    LLM_TIMEOUT_SECONDS: float = Field(default=60.0, gt=0)
+    LLM_MAX_RETRIES: int = Field(default=1, ge=0, le=5)
+    SYSTEM_PROMPT: str = DEFAULT_SYSTEM_PROMPT
+    HISTORY_RUNS: int = Field(default=10, ge=0, le=100)
+    TITLE_GENERATION: bool = True
+
+    RUN_LEASE_SECONDS: float = Field(default=30.0, ge=3)
+    RUN_BUFFER_RETENTION_SECONDS: float = Field(default=120.0, ge=0)
+    SHUTDOWN_GRACE_SECONDS: float = Field(default=10.0, ge=0)
+    SSE_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0)
+
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = []
+    LOG_LEVEL: str = "INFO"
+    LOG_JSON: bool = True
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _production_guard(self) -> Settings:
+        if self.ENV != "production":
+            return self
+        if not (self.AUTH_PUBLIC_KEYS_FILE or self.AUTH_JWKS_URL):
+            raise ValueError(
+                "ENV=production requires AUTH_PUBLIC_KEYS_FILE or AUTH_JWKS_URL to verify tokens"
+            )
+        if self.DATABASE_URL == DEV_DATABASE_URL:
+            raise ValueError("ENV=production refuses the development default DATABASE_URL")
+        if "*" in self.CORS_ORIGINS:
+            raise ValueError("ENV=production refuses CORS_ORIGINS='*'")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL with the psycopg 3 driver that agno's async engine needs."""
+        _scheme, sep, rest = self.DATABASE_URL.partition("://")
+        return f"postgresql+psycopg://{rest}" if sep else self.DATABASE_URL
+
+    @property
+    def libpq_url(self) -> str:
+        """DATABASE_URL without a SQLAlchemy driver suffix, for plain psycopg."""
+        _scheme, sep, rest = self.DATABASE_URL.partition("://")
+        return f"postgresql://{rest}" if sep else self.DATABASE_URL

@@ -1,0 +1,372 @@
+"""The one agno database of the process, our SQL on agno's tables, and the run-lease table."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from agno.db.postgres import AsyncPostgresDb
+from agno.db.utils import deserialize_session, json_serializer
+from agno.session import AgentSession
+from agno.utils.string import sanitize_postgres_strings
+from sqlalchemy import bindparam, case, func, or_, text, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from parley_chat.config import Settings
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+SESSIONS = "agno_sessions"
+RUNS = "agno_runs"
+LEASES = "parley_run_leases"
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    """One pooled psycopg 3 engine for agno and our own queries."""
+    return create_async_engine(
+        settings.sqlalchemy_url,
+        pool_size=settings.DB_POOL_SIZE,
+        max_overflow=settings.DB_POOL_SIZE,
+        # No pool_pre_ping: it costs a round trip per checkout on the hot path.
+        pool_recycle=1800,
+        json_serializer=json_serializer,
+    )
+
+
+class ChatDb(AsyncPostgresDb):
+    """agno's AsyncPostgresDb with a session save that never clobbers titles or creates chats.
+
+    agno rewrites the whole ``session_data`` at the end of every run from what it read at the
+    start, which would drop a title set meanwhile (by the user or the title task); and it would
+    re-create a chat deleted during a run. Chats are created only by ``POST /api/chats``.
+    """
+
+    async def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:
+        if not isinstance(session, AgentSession):
+            return await super().upsert_session(session, deserialize=deserialize)
+        table = await self._get_table(table_type="sessions")
+        if table is None:
+            return None
+        data = session.to_dict(include_runs=False)
+        session_data = sanitize_postgres_strings(data.get("session_data") or {})
+        new_data = bindparam("new_session_data", value=session_data, type_=JSONB)
+        stmt = (
+            update(table)
+            .where(table.c.session_id == session.session_id)
+            .where(or_(table.c.user_id == session.user_id, table.c.user_id.is_(None)))
+            .values(
+                agent_id=data.get("agent_id"),
+                user_id=data.get("user_id"),
+                agent_data=sanitize_postgres_strings(data.get("agent_data")),
+                session_data=case(
+                    (
+                        table.c.session_data.has_key("session_name"),
+                        func.jsonb_set(
+                            new_data, "{session_name}", table.c.session_data["session_name"]
+                        ),
+                    ),
+                    else_=new_data,
+                ),
+                summary=sanitize_postgres_strings(data.get("summary")),
+                metadata=sanitize_postgres_strings(data.get("metadata")),
+                updated_at=int(time.time()),
+            )
+            .returning(table)
+        )
+        async with self.async_session_factory() as sess, sess.begin():
+            row = (await sess.execute(stmt)).fetchone()
+        if row is None:
+            return None
+        saved = dict(row._mapping)
+        saved.pop("runs", None)
+        if not deserialize:
+            saved["runs"] = [r if isinstance(r, dict) else r.to_dict() for r in session.runs or []]
+            return saved
+        result = deserialize_session(None, saved)
+        result.runs = session.runs  # type: ignore[union-attr]
+        return result
+
+
+def make_db(settings: Settings, engine: AsyncEngine) -> ChatDb:
+    if not _IDENTIFIER.match(settings.DB_SCHEMA):
+        raise ValueError("DB_SCHEMA must be a plain lower-case identifier")
+    return ChatDb(db_engine=engine, db_schema=settings.DB_SCHEMA, create_schema=True)
+
+
+@dataclass(frozen=True)
+class ChatRow:
+    id: str
+    title: str | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: str
+    status: str | None
+    created_at: int
+    updated_at: int
+    input: str | None
+    content: str | None
+    error_code: str | None
+    fixed: bool
+
+
+class Queries:
+    """Our SQL, built once per app with the configured schema (agno's tables plus the lease)."""
+
+    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+        if not _IDENTIFIER.match(schema):
+            raise ValueError("DB_SCHEMA must be a plain lower-case identifier")
+        self.engine = engine
+        self.schema = schema
+        s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
+        self._insert_chat = text(
+            f"INSERT INTO {s} (session_id, session_type, agent_id, user_id, session_data, "  # noqa: S608
+            "created_at, updated_at) VALUES (:id, 'agent', :agent_id, :uid, "
+            "CAST(:data AS jsonb), :now, :now)"
+        )
+        chat_cols = "session_id, session_data->>'session_name', created_at, updated_at"
+        self._list_first = text(
+            f"SELECT {chat_cols} FROM {s} WHERE user_id = :uid "  # noqa: S608
+            "ORDER BY updated_at DESC, session_id DESC LIMIT :limit"
+        )
+        self._list_after = text(
+            f"SELECT {chat_cols} FROM {s} WHERE user_id = :uid "  # noqa: S608
+            "AND (updated_at, session_id) < (:u, :id) "
+            "ORDER BY updated_at DESC, session_id DESC LIMIT :limit"
+        )
+        self._get_chat = text(
+            f"SELECT {chat_cols} FROM {s} WHERE session_id = :id AND user_id = :uid"  # noqa: S608
+        )
+        self._list_runs = text(
+            "SELECT run_id, status, created_at, updated_at, "  # noqa: S608
+            "run_data->'input'->>'input_content', run_data->>'content', "
+            "run_data->'metadata'->'parley'->>'code', "
+            "(run_data->'metadata'->'parley') IS NOT NULL "
+            f"FROM {r} WHERE session_id = :id AND parent_run_id IS NULL "
+            "ORDER BY run_index ASC NULLS LAST, created_at ASC, run_id ASC"
+        )
+        self._get_run = text(
+            "SELECT r.run_id, r.status, r.created_at, r.updated_at, "  # noqa: S608
+            "r.run_data->'input'->>'input_content', r.run_data->>'content', "
+            "r.run_data->'metadata'->'parley'->>'code', "
+            "(r.run_data->'metadata'->'parley') IS NOT NULL "
+            f"FROM {r} r JOIN {s} s ON s.session_id = r.session_id "
+            "WHERE r.run_id = :rid AND r.session_id = :id AND s.user_id = :uid"
+        )
+        self._rename = text(
+            f"UPDATE {s} SET session_data = jsonb_set(COALESCE(session_data, '{{}}'::jsonb), "  # noqa: S608
+            "'{session_name}', to_jsonb(CAST(:title AS text))), updated_at = :now "
+            f"WHERE session_id = :id AND user_id = :uid RETURNING {chat_cols}"
+        )
+        self._auto_title = text(
+            f"UPDATE {s} SET session_data = jsonb_set(COALESCE(session_data, '{{}}'::jsonb), "  # noqa: S608
+            "'{session_name}', to_jsonb(CAST(:title AS text))) "
+            "WHERE session_id = :id AND COALESCE(session_data->>'session_name', '') = ''"
+        )
+        # Deleting a chat also tells the replica running its reply (if any) to stop.
+        self._delete = text(
+            f"WITH l AS (SELECT run_id FROM {lt} WHERE session_id = :id AND user_id = :uid), "  # noqa: S608
+            f"d AS (DELETE FROM {s} WHERE session_id = :id AND user_id = :uid "
+            "RETURNING session_id) SELECT (SELECT count(*) FROM d), "
+            f"(SELECT count(pg_notify('parley_run_cancel', run_id)) FROM l "
+            "WHERE EXISTS (SELECT 1 FROM d))"
+        )
+        self._acquire = text(
+            f"WITH owned AS (SELECT session_id, "  # noqa: S608
+            "COALESCE(session_data->>'session_name', '') = '' AS untitled "
+            f"FROM {s} WHERE session_id = :id AND user_id = :uid), "
+            f"ins AS (INSERT INTO {lt} AS l (session_id, run_id, user_id, owner, expires_at) "
+            "SELECT session_id, :rid, :uid, :owner, now() + make_interval(secs => :ttl) "
+            "FROM owned ON CONFLICT (session_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
+            "user_id = EXCLUDED.user_id, owner = EXCLUDED.owner, "
+            "expires_at = EXCLUDED.expires_at, cancel_requested = false "
+            "WHERE l.expires_at < now() RETURNING 1) "
+            "SELECT (SELECT count(*) FROM owned), (SELECT count(*) FROM ins), "
+            "COALESCE((SELECT untitled FROM owned), false)"
+        )
+        self._release = text(f"DELETE FROM {lt} WHERE run_id = :rid")  # noqa: S608
+        self._renew = text(
+            f"UPDATE {lt} SET expires_at = now() + make_interval(secs => :ttl) "  # noqa: S608
+            "WHERE owner = :owner AND run_id = ANY(:rids) RETURNING run_id, cancel_requested"
+        )
+        self._cancel = text(
+            f"WITH u AS (UPDATE {lt} SET cancel_requested = true "  # noqa: S608
+            "WHERE session_id = :id AND run_id = :rid AND user_id = :uid AND expires_at > now() "
+            "RETURNING run_id) SELECT pg_notify('parley_run_cancel', run_id) FROM u"
+        )
+        self._lease_of = text(
+            f"SELECT owner, expires_at > now() FROM {lt} "  # noqa: S608
+            "WHERE session_id = :id AND run_id = :rid AND user_id = :uid"
+        )
+        self._fixup = text(
+            f"UPDATE {r} SET run_data = (run_data - 'events') || jsonb_build_object("  # noqa: S608
+            "'content', CAST(:content AS text), 'metadata', "
+            "(CASE WHEN jsonb_typeof(run_data->'metadata') = 'object' "
+            "THEN run_data->'metadata' ELSE '{}'::jsonb END) || "
+            "jsonb_build_object('parley', jsonb_build_object('code', CAST(:code AS text))))"
+            " WHERE run_id = :rid RETURNING run_id"
+        )
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def insert_chat(
+        self, chat_id: str, user_id: str, title: str | None, agent_id: str
+    ) -> ChatRow:
+        import json
+
+        now = int(time.time())
+        data = json.dumps({"session_name": title} if title else {})
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                self._insert_chat,
+                {"id": chat_id, "agent_id": agent_id, "uid": user_id, "data": data, "now": now},
+            )
+        return ChatRow(chat_id, title, now, now)
+
+    async def list_chats(
+        self, user_id: str, limit: int, after: tuple[int, str] | None
+    ) -> list[ChatRow]:
+        async with self.engine.connect() as conn:
+            if after is None:
+                result = await conn.execute(self._list_first, {"uid": user_id, "limit": limit})
+            else:
+                result = await conn.execute(
+                    self._list_after,
+                    {"uid": user_id, "limit": limit, "u": after[0], "id": after[1]},
+                )
+            return [_chat(row) for row in result.fetchall()]
+
+    async def get_chat(self, chat_id: str, user_id: str) -> ChatRow | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(self._get_chat, {"id": chat_id, "uid": user_id})).fetchone()
+        return _chat(row) if row else None
+
+    async def get_chat_with_runs(
+        self, chat_id: str, user_id: str
+    ) -> tuple[ChatRow, list[RunRow]] | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(self._get_chat, {"id": chat_id, "uid": user_id})).fetchone()
+            if row is None:
+                return None
+            runs = (await conn.execute(self._list_runs, {"id": chat_id})).fetchall()
+        return _chat(row), [_run(r) for r in runs]
+
+    async def get_run(self, chat_id: str, user_id: str, run_id: str) -> RunRow | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(self._get_run, {"id": chat_id, "uid": user_id, "rid": run_id})
+            ).fetchone()
+        return _run(row) if row else None
+
+    async def rename_chat(self, chat_id: str, user_id: str, title: str) -> ChatRow | None:
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    self._rename,
+                    {"id": chat_id, "uid": user_id, "title": title, "now": int(time.time())},
+                )
+            ).fetchone()
+        return _chat(row) if row else None
+
+    async def set_auto_title(self, chat_id: str, title: str) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(self._auto_title, {"id": chat_id, "title": title})
+        return bool(result.rowcount)
+
+    async def delete_chat(self, chat_id: str, user_id: str) -> bool:
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(self._delete, {"id": chat_id, "uid": user_id})).one()
+        return bool(row[0])
+
+    async def acquire_lease(
+        self, chat_id: str, user_id: str, run_id: str, owner: str, ttl: float
+    ) -> tuple[bool, bool, bool]:
+        """Return (chat owned by user, lease acquired, chat untitled) in one atomic statement."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    self._acquire,
+                    {"id": chat_id, "uid": user_id, "rid": run_id, "owner": owner, "ttl": ttl},
+                )
+            ).one()
+        return bool(row[0]), bool(row[1]), bool(row[2])
+
+    async def release_lease(self, run_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(self._release, {"rid": run_id})
+
+    async def renew_leases(self, owner: str, run_ids: list[str], ttl: float) -> dict[str, bool]:
+        async with self.engine.begin() as conn:
+            rows = (
+                await conn.execute(self._renew, {"owner": owner, "rids": run_ids, "ttl": ttl})
+            ).fetchall()
+        return {row[0]: bool(row[1]) for row in rows}
+
+    async def request_cancel(self, chat_id: str, user_id: str, run_id: str) -> bool:
+        async with self.engine.begin() as conn:
+            rows = (
+                await conn.execute(self._cancel, {"id": chat_id, "uid": user_id, "rid": run_id})
+            ).fetchall()
+        return bool(rows)
+
+    async def lease_of(self, chat_id: str, user_id: str, run_id: str) -> tuple[str, bool] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(self._lease_of, {"id": chat_id, "uid": user_id, "rid": run_id})
+            ).fetchone()
+        return (str(row[0]), bool(row[1])) if row else None
+
+    async def fixup_run(self, run_id: str, content: str, code: str) -> bool:
+        """Store our partial text and error code on an unfinished run (hides provider text)."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(self._fixup, {"rid": run_id, "content": content, "code": code})
+            ).fetchone()
+        return row is not None
+
+
+def _chat(row: Any) -> ChatRow:
+    return ChatRow(
+        id=row[0], title=row[1] or None, created_at=int(row[2]), updated_at=int(row[3] or row[2])
+    )
+
+
+def _run(row: Any) -> RunRow:
+    return RunRow(
+        run_id=row[0],
+        status=row[1],
+        created_at=int(row[2]),
+        updated_at=int(row[3] or row[2]),
+        input=row[4],
+        content=row[5],
+        error_code=row[6],
+        fixed=bool(row[7]),
+    )
+
+
+async def migrate(db: ChatDb) -> None:
+    """Create agno's tables (as AgentOS does), our index on them and the run-lease table."""
+    await db._create_all_tables()  # type: ignore[no-untyped-call]
+    schema = db.db_schema
+    statements = [
+        f"CREATE INDEX IF NOT EXISTS parley_sessions_user_updated ON {schema}.{SESSIONS} "
+        "(user_id, updated_at DESC, session_id DESC)",
+        f"CREATE TABLE IF NOT EXISTS {schema}.{LEASES} ("
+        f"session_id varchar PRIMARY KEY REFERENCES {schema}.{SESSIONS} (session_id) "
+        "ON DELETE CASCADE, run_id varchar NOT NULL UNIQUE, user_id varchar NOT NULL, "
+        "owner varchar NOT NULL, cancel_requested boolean NOT NULL DEFAULT false, "
+        "expires_at timestamptz NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS parley_run_leases_owner ON {schema}.{LEASES} (owner)",
+    ]
+    async with db.db_engine.begin() as conn:
+        # Serialise concurrent migrations (several replicas starting at once).
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('parley_chat_migrate'))"))
+        for statement in statements:
+            await conn.execute(text(statement))

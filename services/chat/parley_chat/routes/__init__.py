@@ -1,0 +1,1 @@
+"""HTTP routes of the chat service (thin: logic lives in plain modules)."""

@@ -1,0 +1,145 @@
+"""The chat API: chats, messages (SSE), cancel and reattach."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi.responses import StreamingResponse
+
+from parley_chat import chats
+from parley_chat.deps import CurrentUser, ServicesDep
+from parley_chat.observability import Metrics
+from parley_chat.runs import AGENT_ID, KEEPALIVE, ChatBusy, ChatNotFound, RunNotActive, SseEvent
+from parley_chat.schemas import ChatCreate, ChatDetail, ChatList, ChatOut, ChatUpdate, MessageCreate
+
+router = APIRouter(prefix="/api/chats", tags=["chats"])
+
+NOT_FOUND = "chat not found"
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _not_found(detail: str = NOT_FOUND) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
+
+
+def _sse(events: AsyncIterator[SseEvent | None], metrics: Metrics) -> StreamingResponse:
+    async def body() -> AsyncIterator[bytes]:
+        metrics.open_streams.inc()
+        try:
+            async for event in events:
+                yield KEEPALIVE if event is None else event.encode()
+        finally:
+            metrics.open_streams.dec()
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@router.get("", response_model=ChatList)
+async def list_chats(
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ChatList:
+    try:
+        after = chats.decode_cursor(cursor) if cursor else None
+    except chats.InvalidCursor:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor") from None
+    rows = await services.queries.list_chats(user.user_id, limit + 1, after)
+    page = rows[:limit]
+    next_cursor = chats.encode_cursor(page[-1]) if len(rows) > limit else None
+    return ChatList(items=[chats.chat_out(r) for r in page], next_cursor=next_cursor)
+
+
+@router.post("", response_model=ChatOut, status_code=status.HTTP_201_CREATED)
+async def create_chat(
+    user: CurrentUser, services: ServicesDep, body: ChatCreate | None = None
+) -> ChatOut:
+    title = body.title if body else None
+    row = await services.queries.insert_chat(str(uuid.uuid4()), user.user_id, title, AGENT_ID)
+    return chats.chat_out(row)
+
+
+@router.get("/{chat_id}", response_model=ChatDetail)
+async def get_chat(chat_id: uuid.UUID, user: CurrentUser, services: ServicesDep) -> ChatDetail:
+    found = await services.queries.get_chat_with_runs(str(chat_id), user.user_id)
+    if found is None:
+        raise _not_found()
+    return chats.chat_detail(*found)
+
+
+@router.patch("/{chat_id}", response_model=ChatOut)
+async def rename_chat(
+    chat_id: uuid.UUID, body: ChatUpdate, user: CurrentUser, services: ServicesDep
+) -> ChatOut:
+    row = await services.queries.rename_chat(str(chat_id), user.user_id, body.title)
+    if row is None:
+        raise _not_found()
+    return chats.chat_out(row)
+
+
+@router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, services: ServicesDep) -> Response:
+    if not await services.queries.delete_chat(str(chat_id), user.user_id):
+        raise _not_found()
+    # A run still in flight notices the missing lease at its next heartbeat and stops.
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{chat_id}/messages",
+    responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 409: {}},
+)
+async def post_message(
+    chat_id: uuid.UUID, body: MessageCreate, user: CurrentUser, services: ServicesDep
+) -> StreamingResponse:
+    try:
+        state = await services.runs.start_run(str(chat_id), user.user_id, body.content)
+    except ChatNotFound:
+        raise _not_found() from None
+    except ChatBusy:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "a reply is already being generated in this chat"
+        ) from None
+    return _sse(state.follow(-1, services.settings.SSE_KEEPALIVE_SECONDS), services.metrics)
+
+
+@router.post("/{chat_id}/runs/{run_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+async def cancel_run(
+    chat_id: uuid.UUID, run_id: uuid.UUID, user: CurrentUser, services: ServicesDep
+) -> dict[str, str]:
+    try:
+        await services.runs.cancel(str(chat_id), user.user_id, str(run_id))
+    except ChatNotFound:
+        raise _not_found("run not found") from None
+    except RunNotActive:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the run has already finished") from None
+    return {"status": "cancelling"}
+
+
+@router.get(
+    "/{chat_id}/runs/{run_id}/events", responses={200: {"content": {"text/event-stream": {}}}}
+)
+async def run_events(
+    chat_id: uuid.UUID,
+    run_id: uuid.UUID,
+    user: CurrentUser,
+    services: ServicesDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
+) -> StreamingResponse:
+    after = -1
+    if last_event_id is not None and last_event_id.strip():
+        try:
+            after = int(last_event_id.strip())
+        except ValueError:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid Last-Event-ID"
+            ) from None
+    try:
+        events = await services.runs.events(str(chat_id), user.user_id, str(run_id), after)
+    except ChatNotFound:
+        raise _not_found("run not found") from None
+    return _sse(events, services.metrics)

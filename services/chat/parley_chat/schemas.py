@@ -1,0 +1,65 @@
+"""Request and response bodies of the chat API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, StringConstraints, field_validator
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ChatCreate(BaseModel):
+    title: Title | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        return value.replace("\x00", "") if value else value
+
+
+class ChatUpdate(BaseModel):
+    title: Title
+
+    @field_validator("title")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        cleaned = value.replace("\x00", "").strip()
+        if not cleaned:
+            raise ValueError("title must not be blank")
+        return cleaned
+
+
+class MessageCreate(BaseModel):
+    content: Annotated[str, StringConstraints(min_length=1, max_length=32_000)]
+
+    @field_validator("content")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("content must not be blank")
+        return value
+
+
+class ChatOut(BaseModel):
+    id: str
+    title: str | None
+    created_at: str
+    updated_at: str
+
+
+class ChatList(BaseModel):
+    items: list[ChatOut]
+    next_cursor: str | None
+
+
+class MessageOut(BaseModel):
+    id: str
+    role: Literal["user", "assistant"]
+    content: str
+    status: Literal["completed", "cancelled", "error"]
+    created_at: str
+
+
+class ChatDetail(ChatOut):
+    messages: list[MessageOut]

@@ -1,0 +1,176 @@
+"""Local verification of the auth service's RS256 access tokens (PEM, JWKS file or JWKS URL)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import structlog
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt.algorithms import RSAAlgorithm
+
+log = structlog.get_logger("parley_chat.tokens")
+
+ALGORITHM = "RS256"
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+
+
+class TokenError(Exception):
+    """The token is not acceptable; the message is safe to show to the client."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified caller: ``sub`` is the user id that owns chats."""
+
+    user_id: str
+    claims: dict[str, Any]
+
+
+def thumbprint(public_key: RSAPublicKey) -> str:
+    """RFC 7638 JWK thumbprint of an RSA public key (the auth service's ``kid``)."""
+    jwk = json.loads(RSAAlgorithm.to_jwk(public_key))
+    canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def parse_keys(data: bytes) -> dict[str, RSAPublicKey]:
+    """Read RSA public keys from PEM bytes or a JWKS JSON document, keyed by ``kid``."""
+    text = data.strip()
+    if text.startswith(b"{"):
+        document = json.loads(text)
+        keys: dict[str, RSAPublicKey] = {}
+        for jwk in document.get("keys", []):
+            if jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
+                continue
+            if jwk.get("alg", ALGORITHM) != ALGORITHM:
+                continue
+            key = RSAAlgorithm.from_jwk(jwk)
+            if not isinstance(key, RSAPublicKey):
+                continue
+            keys[str(jwk.get("kid") or thumbprint(key))] = key
+        return keys
+    keys = {}
+    # A PEM file may hold several public keys (key rotation): load each block.
+    for block in text.split(b"-----END PUBLIC KEY-----"):
+        if b"-----BEGIN PUBLIC KEY-----" not in block:
+            continue
+        loaded = serialization.load_pem_public_key(block + b"-----END PUBLIC KEY-----\n")
+        if isinstance(loaded, RSAPublicKey):
+            keys[thumbprint(loaded)] = loaded
+    return keys
+
+
+class TokenVerifier:
+    """Verifies access tokens against a cached key set; refetches a JWKS URL on unknown ``kid``."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: int = 30,
+        keys_file: str | None = None,
+        jwks_url: str | None = None,
+        refetch_interval: float = 30.0,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        self.keys_file = keys_file
+        self.jwks_url = jwks_url
+        self.refetch_interval = refetch_interval
+        self._http = http_client
+        self._keys: dict[str, RSAPublicKey] = {}
+        self._last_fetch = float("-inf")
+        self._fetch_lock = asyncio.Lock()
+        self.fetch_count = 0
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._keys)
+
+    async def start(self) -> None:
+        """Load the keys once; a failing JWKS URL is retried on demand, never fatal."""
+        if self.keys_file:
+            data = await asyncio.to_thread(Path(self.keys_file).read_bytes)
+            self._keys = parse_keys(data)
+            if not self._keys:
+                raise ValueError(f"AUTH_PUBLIC_KEYS_FILE {self.keys_file} holds no RSA public key")
+        elif self.jwks_url:
+            await self._refetch(force=True)
+
+    async def _refetch(self, *, force: bool = False) -> None:
+        if not self.jwks_url or self._http is None:
+            return
+        async with self._fetch_lock:
+            now = time.monotonic()
+            if not force and now - self._last_fetch < self.refetch_interval:
+                return
+            self._last_fetch = now
+            self.fetch_count += 1
+            try:
+                response = await self._http.get(self.jwks_url)
+                response.raise_for_status()
+                keys = parse_keys(response.content)
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("jwks_fetch_failed", url=self.jwks_url, error=type(exc).__name__)
+                return
+            if keys:
+                self._keys = keys
+                log.info("jwks_loaded", url=self.jwks_url, keys=len(keys))
+
+    async def _key_for(self, kid: str | None) -> RSAPublicKey:
+        if kid is None:
+            if len(self._keys) == 1:
+                return next(iter(self._keys.values()))
+            raise TokenError("token has no key id")
+        key = self._keys.get(kid)
+        if key is None and self.jwks_url:
+            await self._refetch()
+            key = self._keys.get(kid)
+        if key is None:
+            raise TokenError("token signed by an unknown key")
+        return key
+
+    async def verify(self, token: str) -> Principal:
+        """Return the caller of a valid token, else raise :class:`TokenError`."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenError("malformed token") from exc
+        if header.get("alg") != ALGORITHM:
+            raise TokenError("token algorithm not accepted")
+        kid = header.get("kid")
+        if kid is not None and not isinstance(kid, str):
+            raise TokenError("malformed token")
+        key = await self._key_for(kid)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenError("token expired") from exc
+        except jwt.PyJWTError as exc:
+            raise TokenError("invalid token") from exc
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub or len(sub) > 255:
+            raise TokenError("invalid token subject")
+        return Principal(user_id=sub, claims=claims)

@@ -1,0 +1,174 @@
+"""Chat service tests: real PostgreSQL, the LLM stub over HTTP, the app on a real socket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from parley_chat.app import create_app
+from parley_chat.config import Settings
+from parley_chat.db import make_db, make_engine, migrate
+from parley_testing import DatabaseFactory, LlmStub, TestKey, database_name, serve_asgi
+
+
+@dataclass
+class Event:
+    id: str | None
+    event: str
+    data: dict[str, Any]
+
+
+def parse_sse(text: str) -> list[Event]:
+    """Parse a complete ``text/event-stream`` body (comments skipped)."""
+    events: list[Event] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        event_id, name, data = None, "message", []
+        for line in block.split("\n"):
+            if not line or line.startswith(":"):
+                continue
+            key, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if key == "id":
+                event_id = value
+            elif key == "event":
+                name = value
+            elif key == "data":
+                data.append(value)
+        if data:
+            events.append(Event(event_id, name, json.loads("\n".join(data))))
+    return events
+
+
+async def read_events(response: httpx.Response) -> AsyncIterator[Event]:
+    """Events of a streamed response as they arrive."""
+    buffer = ""
+    async for chunk in response.aiter_text():
+        buffer += chunk
+        while "\n\n" in buffer:
+            block, buffer = buffer.split("\n\n", 1)
+            for event in parse_sse(block + "\n\n"):
+                yield event
+
+
+@dataclass
+class User:
+    """A caller with a valid token."""
+
+    id: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Chat:
+    """A running chat app (on a real socket) plus helpers to talk to it."""
+
+    url: str
+    http: httpx.AsyncClient
+    signing_key: TestKey
+    users: dict[str, User] = field(default_factory=dict)
+
+    def user(self, name: str = "alice") -> User:
+        if name not in self.users:
+            sub = str(uuid.uuid4())
+            self.users[name] = User(sub, self.signing_key.token(sub))
+        return self.users[name]
+
+    async def create_chat(self, user: User, title: str | None = None) -> dict[str, Any]:
+        body = {"title": title} if title else {}
+        response = await self.http.post("/api/chats", json=body, headers=user.headers)
+        assert response.status_code == 201, response.text
+        chat: dict[str, Any] = response.json()
+        return chat
+
+    async def send(self, user: User, chat_id: str, content: str) -> list[Event]:
+        """Post a message and read the whole SSE reply."""
+        response = await self.http.post(
+            f"/api/chats/{chat_id}/messages", json={"content": content}, headers=user.headers
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/event-stream")
+        return parse_sse(response.text)
+
+    async def get_chat(self, user: User, chat_id: str) -> dict[str, Any]:
+        response = await self.http.get(f"/api/chats/{chat_id}", headers=user.headers)
+        assert response.status_code == 200, response.text
+        chat: dict[str, Any] = response.json()
+        return chat
+
+
+@pytest.fixture(scope="session")
+def keys_file(signing_key: TestKey, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path: Path = signing_key.write_jwks(tmp_path_factory.mktemp("keys") / "jwks.json")
+    return path
+
+
+@pytest.fixture(scope="session")
+async def template_db(database_factory: DatabaseFactory) -> str:
+    """A database migrated once; each test gets a copy (much faster than migrating)."""
+    url = database_factory.create()
+    settings = Settings(DATABASE_URL=url)
+    engine = make_engine(settings)
+    try:
+        await migrate(make_db(settings, engine))
+    finally:
+        await engine.dispose()
+    name: str = database_name(url)
+    return name
+
+
+@pytest.fixture
+def db_url(database_factory: DatabaseFactory, template_db: str) -> str:
+    url: str = database_factory.create(template=template_db)
+    return url
+
+
+@pytest.fixture
+def stub(llm_stub: LlmStub) -> Iterator[LlmStub]:
+    llm_stub.reset()
+    yield llm_stub
+    llm_stub.reset()
+
+
+@pytest.fixture
+def make_settings(db_url: str, keys_file: Path, stub: LlmStub) -> Any:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "DATABASE_URL": db_url,
+            "AUTH_PUBLIC_KEYS_FILE": str(keys_file),
+            "LLM_BASE_URL": stub.base_url,
+            "LLM_MODEL": "stub-model",
+            "LLM_API_KEY": "sk-test",
+            "LLM_MAX_RETRIES": 0,
+            "LLM_TIMEOUT_SECONDS": 5.0,
+            "SHUTDOWN_GRACE_SECONDS": 2.0,
+            "LOG_JSON": True,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@contextlib.asynccontextmanager
+async def running_chat(settings: Settings, signing_key: TestKey) -> AsyncIterator[Chat]:
+    with serve_asgi(create_app(settings)) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
+            yield Chat(url=url, http=http, signing_key=signing_key)
+
+
+@pytest.fixture
+async def chat(make_settings: Any, signing_key: TestKey) -> AsyncIterator[Chat]:
+    """The chat app with test settings, served on a real socket."""
+    async with running_chat(make_settings(), signing_key) as running:
+        yield running

@@ -1,0 +1,65 @@
+"""A user's conversation: streamed replies, stored history, reload by a fresh instance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley_testing import LlmStub, TestKey
+
+from .conftest import Chat, running_chat
+
+
+async def test_reply_streams_and_is_stored(chat: Chat, stub: LlmStub) -> None:
+    alice = chat.user()
+    created = await chat.create_chat(alice)
+    events = await chat.send(alice, created["id"], "hello there [stub:words=12]")
+
+    names = [e.event for e in events]
+    assert names[0] == "run.started" and names[-1] == "run.completed"
+    assert set(names[1:-1]) == {"message.delta"}
+    assert all(e.id is not None for e in events)
+    ids = [int(e.id) for e in events if e.id is not None]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    run_id = events[0].data["run_id"]
+    text = "".join(e.data["text"] for e in events if e.event == "message.delta")
+    assert text.startswith("Stub reply to: hello there")
+    completed = events[-1].data
+    assert completed["run_id"] == run_id
+    assert completed["message"]["content"] == text
+    assert completed["message"]["status"] == "completed"
+
+    stored = await chat.get_chat(alice, created["id"])
+    assert [(m["role"], m["status"]) for m in stored["messages"]] == [
+        ("user", "completed"),
+        ("assistant", "completed"),
+    ]
+    assert stored["messages"][0]["content"] == "hello there [stub:words=12]"
+    assert stored["messages"][1]["content"] == text
+
+
+async def test_history_is_sent_and_survives_a_restart(
+    make_settings: Any, signing_key: TestKey, stub: LlmStub
+) -> None:
+    settings = make_settings(SYSTEM_PROMPT="You are a test assistant.")
+    async with running_chat(settings, signing_key) as first:
+        alice = first.user()
+        chat_id = (await first.create_chat(alice))["id"]
+        await first.send(alice, chat_id, "my name is Ada")
+        await first.send(alice, chat_id, "what is my name")
+    stub.clear()
+    async with running_chat(settings, signing_key) as second:
+        second.users["alice"] = alice
+        stored = await second.get_chat(alice, chat_id)
+        assert [m["content"] for m in stored["messages"] if m["role"] == "user"] == [
+            "my name is Ada",
+            "what is my name",
+        ]
+        await second.send(alice, chat_id, "third turn")
+    sent = [r for r in stub.requests() if r.get("stream")]
+    messages = sent[-1]["messages"]
+    assert messages[0] == {"role": "system", "content": "You are a test assistant."}
+    user_turns = [m["content"] for m in messages if m["role"] == "user"]
+    assert user_turns == ["my name is Ada", "what is my name", "third turn"]
+    assistant_turns = [m["content"] for m in messages if m["role"] == "assistant"]
+    assert len(assistant_turns) == 2
+    assert assistant_turns[0].startswith("Stub reply to: my name is Ada")
