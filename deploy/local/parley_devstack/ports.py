@@ -1,0 +1,53 @@
+"""Find taken ports before anything starts, and say which setting moves them."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Mapping
+
+
+class PortInUseError(RuntimeError):
+    """A port of the stack is taken; the message names the port and its setting."""
+
+    def __init__(self, port: int, setting: str) -> None:
+        self.port = port
+        self.setting = setting
+        found = re.match(r"[A-Z_]+", setting)
+        name = found.group(0) if found else setting
+        super().__init__(
+            f"Port {port} is already in use (setting {setting}). Stop whatever listens there, "
+            f"or pick another port, e.g. `{name}={port + 100} make dev`."
+        )
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # No SO_REUSEADDR: a port that another process listens on must fail to bind.
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_ports(host: str, ports: Mapping[str, int]) -> None:
+    """Raise PortInUseError for the first taken port, or for one chosen twice."""
+    seen: dict[int, str] = {}
+    for setting, port in ports.items():
+        if port in seen:
+            raise PortInUseError(port, f"{setting}, also chosen by {seen[port]}")
+        seen[port] = setting
+        if not port_is_free(host, port):
+            raise PortInUseError(port, setting)
+
+
+def free_port_block(count: int, host: str = "127.0.0.1") -> int:
+    """First of ``count`` consecutive ports that are free now (tests run beside `make dev`)."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            base: int = sock.getsockname()[1]
+        if base + count < 65535 and all(port_is_free(host, base + i) for i in range(count)):
+            return base
+    raise RuntimeError(f"no block of {count} free ports found")

@@ -1,0 +1,3 @@
+module github.com/parley/requestid
+
+go 1.22
