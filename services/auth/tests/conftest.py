@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import parley_testing as pt
 import psycopg
 import pytest
 from asgi_lifespan import LifespanManager
@@ -17,7 +18,7 @@ from fastapi import FastAPI
 from parley_auth.app import create_app
 from parley_auth.config import Settings
 from parley_auth.migrate import upgrade
-from parley_testing import DatabaseFactory, TestKey, database_name
+from parley_testing import DatabaseFactory, database_name
 
 PASSWORD = "correct horse battery staple"
 
@@ -99,16 +100,16 @@ async def auth_template(database_factory: DatabaseFactory) -> str:
     """One database migrated to head; each test gets a copy of it."""
     url = database_factory.create()
     await upgrade(url)
-    return database_name(url)
+    return str(database_name(url))
 
 
 @pytest.fixture
 def database_url(database_factory: DatabaseFactory, auth_template: str) -> str:
-    return database_factory.create(template=auth_template)
+    return str(database_factory.create(template=auth_template))
 
 
 @pytest.fixture(scope="session")
-def key_file(tmp_path_factory: pytest.TempPathFactory, signing_key: TestKey) -> Path:
+def key_file(tmp_path_factory: pytest.TempPathFactory, signing_key: pt.TestKey) -> Path:
     path = tmp_path_factory.mktemp("keys") / "signing-key.pem"
     path.write_bytes(signing_key.private_pem())
     return path
@@ -133,6 +134,17 @@ def make_settings(database_url: str, key_file: Path) -> Callable[..., Settings]:
     return make
 
 
+@pytest.fixture
+def production() -> dict[str, Any]:
+    """Settings overrides that production mode accepts (with the session's key file)."""
+    return {
+        "ENV": "production",
+        "RESET_PASSWORD_TOKEN_SECRET": "r" * 40,
+        "VERIFICATION_TOKEN_SECRET": "v" * 40,
+        "PASSWORD_HASH_PROFILE": "standard",
+    }
+
+
 AuthFactory = Callable[..., AbstractAsyncContextManager[Auth]]
 
 
@@ -142,11 +154,11 @@ def make_auth(make_settings: Callable[..., Settings]) -> AuthFactory:
 
     @asynccontextmanager
     async def run(
-        base_url: str = "http://testserver", outbox: Outbox | None = None, **overrides: Any
+        base_url: str = "http://testserver", real_mailer: bool = False, **overrides: Any
     ) -> AsyncIterator[Auth]:
         settings = make_settings(**overrides)
-        outbox = outbox or Outbox()
-        app = create_app(settings, mailer=outbox)
+        outbox = Outbox()
+        app = create_app(settings, mailer=None if real_mailer else outbox)
         async with LifespanManager(app) as manager:
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:

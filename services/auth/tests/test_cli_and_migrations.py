@@ -1,0 +1,84 @@
+"""The ``parley-auth`` CLI (keys, migrate) and migrations up and down on a real database."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import psycopg
+import pytest
+from cryptography.hazmat.primitives import serialization
+from parley_auth.cli import main
+from parley_auth.migrate import downgrade, upgrade
+from parley_testing import DatabaseFactory, thumbprint
+
+TABLES = {"users", "refresh_tokens", "login_throttle"}
+
+
+def tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def test_keys_generate_writes_a_private_key_and_jwks_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "keys"
+    assert main(["keys", "generate", "--dir", str(folder)]) == 0
+    key_path, jwks_path = folder / "signing-key.pem", folder / "jwks.json"
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    [jwk] = json.loads(jwks_path.read_text())["keys"]
+    assert jwk["kid"] == thumbprint(key.public_key())  # type: ignore[arg-type]
+    assert jwk["alg"] == "RS256" and jwk["use"] == "sig" and "d" not in jwk
+    assert str(key_path) in capsys.readouterr().out
+
+    before = key_path.read_bytes()
+    jwks_path.unlink()
+    assert main(["keys", "generate", "--dir", str(folder)]) == 0
+    assert key_path.read_bytes() == before  # idempotent: the key is kept
+    assert json.loads(jwks_path.read_text())["keys"][0]["kid"] == jwk["kid"]
+
+
+def test_migrate_command_upgrades_an_empty_database(
+    database_factory: DatabaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = database_factory.create()
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["migrate"]) == 0
+    assert tables(url) >= TABLES
+    assert main(["migrate"]) == 0  # already at head: nothing to do
+
+
+async def test_migrations_upgrade_and_downgrade_cleanly(database_factory: DatabaseFactory) -> None:
+    url = database_factory.create()
+    assert tables(url) == set()
+    await upgrade(url)
+    assert tables(url) == TABLES | {"alembic_version"}
+    with psycopg.connect(url) as conn:
+        [(indexdef,)] = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ux_users_email_lower'"
+        ).fetchall()
+    assert "UNIQUE" in indexdef and "lower" in indexdef
+    await downgrade(url)
+    assert tables(url) == {"alembic_version"}
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (0,)
+    await upgrade(url)
+    assert tables(url) >= TABLES
+
+
+async def test_the_database_itself_refuses_a_case_variant_email(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create()
+    await upgrade(url)
+    insert = "INSERT INTO users (id, email, hashed_password) VALUES (gen_random_uuid(), %s, 'x')"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(insert, ("Dana@Example.com",))
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(insert, ("dana@example.COM",))

@@ -1,0 +1,193 @@
+"""Login, refresh rotation with reuse detection, logout."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from .conftest import PASSWORD, Auth, AuthFactory, bearer
+
+
+def cookie_header(response: httpx.Response) -> str:
+    [header] = [v for v in response.headers.get_list("set-cookie") if "parley_refresh=" in v]
+    return header
+
+
+async def test_login_returns_tokens_and_a_strict_httponly_cookie(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    response = await auth.login("ALICE@example.com")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 900
+    assert body["access_token"].count(".") == 2
+    assert len(body["refresh_token"]) >= 40
+    assert response.headers["cache-control"] == "no-store"
+    cookie = cookie_header(response)
+    attributes = {part.strip().lower() for part in cookie.split(";")}
+    assert f"parley_refresh={body['refresh_token']}".lower() in attributes
+    assert {"httponly", "samesite=strict", "path=/auth"} <= attributes
+    assert "secure" not in attributes  # plain http, no proxy saying otherwise
+    me = await auth.client.get("/auth/users/me", headers=bearer(body["access_token"]))
+    assert me.status_code == 200
+    assert me.json()["email"] == "alice@example.com"
+
+
+async def test_cookie_is_secure_behind_an_https_proxy(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    response = await auth.login("alice@example.com", headers={"X-Forwarded-Proto": "https"})
+    assert "secure" in {p.strip().lower() for p in cookie_header(response).split(";")}
+
+
+async def test_cookie_is_secure_over_https(make_auth: AuthFactory) -> None:
+    async with make_auth(base_url="https://testserver") as auth:
+        await auth.register("alice@example.com")
+        response = await auth.login("alice@example.com")
+        assert "secure" in {p.strip().lower() for p in cookie_header(response).split(";")}
+
+
+async def test_bad_credentials_all_look_the_same(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    await auth.register("inactive@example.com")
+    auth.sql("UPDATE users SET is_active = false WHERE email = 'inactive@example.com'")
+    attempts = [
+        ("alice@example.com", "wrong password here"),
+        ("nobody@example.com", PASSWORD),
+        ("inactive@example.com", PASSWORD),
+        ("not even an email", PASSWORD),
+    ]
+    for username, password in attempts:
+        response = await auth.login(username, password)
+        assert response.status_code == 400, username
+        assert response.json() == {"detail": "LOGIN_BAD_CREDENTIALS"}
+        assert "set-cookie" not in response.headers
+
+
+async def test_login_without_form_fields_is_422(auth: Auth) -> None:
+    assert (await auth.client.post("/auth/login", data={"username": "a@b.c"})).status_code == 422
+    response = await auth.client.post("/auth/login", json={"username": "a", "password": "b"})
+    assert response.status_code == 422
+
+
+async def test_refresh_with_body_rotates_the_token(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    first = await auth.tokens("alice@example.com")
+    response = await auth.client.post(
+        "/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
+    assert response.status_code == 200
+    second = response.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    me = await auth.client.get("/auth/users/me", headers=bearer(second["access_token"]))
+    assert me.status_code == 200
+    # The successor works once more.
+    third = await auth.client.post("/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert third.status_code == 200
+
+
+async def test_refresh_with_the_cookie_rotates_the_cookie(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    await auth.tokens("alice@example.com")  # the client keeps the cookie
+    old_cookie = auth.client.cookies["parley_refresh"]
+    response = await auth.client.post("/auth/refresh")
+    assert response.status_code == 200
+    assert auth.client.cookies["parley_refresh"] == response.json()["refresh_token"]
+    assert auth.client.cookies["parley_refresh"] != old_cookie
+
+
+async def test_reusing_a_rotated_token_revokes_the_whole_family(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    stolen = (await auth.tokens("alice@example.com"))["refresh_token"]
+    rotated = await auth.client.post("/auth/refresh", json={"refresh_token": stolen})
+    successor = rotated.json()["refresh_token"]
+
+    replay = await auth.client.post("/auth/refresh", json={"refresh_token": stolen})
+    assert replay.status_code == 401
+    assert replay.json() == {"detail": "INVALID_REFRESH_TOKEN"}
+    # The legitimate successor died with its family.
+    after = await auth.client.post("/auth/refresh", json={"refresh_token": successor})
+    assert after.status_code == 401
+
+
+async def test_reuse_does_not_touch_other_sessions(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    laptop = (await auth.tokens("alice@example.com"))["refresh_token"]
+    phone = (await auth.tokens("alice@example.com"))["refresh_token"]
+    await auth.client.post("/auth/refresh", json={"refresh_token": laptop})
+    await auth.client.post("/auth/refresh", json={"refresh_token": laptop})  # replay
+    response = await auth.client.post("/auth/refresh", json={"refresh_token": phone})
+    assert response.status_code == 200
+
+
+async def test_concurrent_refreshes_of_one_token_have_one_winner(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    token = (await auth.tokens("alice@example.com"))["refresh_token"]
+    responses = await asyncio.gather(
+        *(auth.client.post("/auth/refresh", json={"refresh_token": token}) for _ in range(8))
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] + [401] * 7, codes
+
+
+async def test_missing_unknown_or_expired_refresh_tokens_are_401(auth: Auth) -> None:
+    assert (await auth.client.post("/auth/refresh")).status_code == 401
+    assert (await auth.client.post("/auth/refresh", json={})).status_code == 401
+    unknown = await auth.client.post("/auth/refresh", json={"refresh_token": "x" * 43})
+    assert unknown.status_code == 401
+    await auth.register("alice@example.com")
+    token = (await auth.tokens("alice@example.com"))["refresh_token"]
+    auth.sql("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
+    expired = await auth.client.post("/auth/refresh", json={"refresh_token": token})
+    assert expired.status_code == 401
+    bad = await auth.client.post("/auth/refresh", json={"refresh_token": 12})
+    assert bad.status_code == 422
+
+
+async def test_deactivated_user_cannot_refresh(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    token = (await auth.tokens("alice@example.com"))["refresh_token"]
+    auth.sql("UPDATE users SET is_active = false")
+    response = await auth.client.post("/auth/refresh", json={"refresh_token": token})
+    assert response.status_code == 401
+
+
+async def test_logout_revokes_the_family_and_clears_the_cookie(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    first = (await auth.tokens("alice@example.com"))["refresh_token"]
+    other_session = (await auth.tokens("alice@example.com"))["refresh_token"]
+    rotated = await auth.client.post("/auth/refresh", json={"refresh_token": first})
+    current = rotated.json()["refresh_token"]
+
+    response = await auth.client.post("/auth/logout", json={"refresh_token": current})
+    assert response.status_code == 204
+    cleared = cookie_header(response).lower()
+    assert "max-age=0" in cleared and "path=/auth" in cleared
+    assert "parley_refresh" not in auth.client.cookies
+    refresh = await auth.client.post("/auth/refresh", json={"refresh_token": current})
+    assert refresh.status_code == 401
+    # Logging out one device leaves the others signed in.
+    other = await auth.client.post("/auth/refresh", json={"refresh_token": other_session})
+    assert other.status_code == 200
+
+
+async def test_logout_with_the_cookie(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    token = (await auth.tokens("alice@example.com"))["refresh_token"]
+    assert (await auth.client.post("/auth/logout")).status_code == 204
+    response = await auth.client.post("/auth/refresh", json={"refresh_token": token})
+    assert response.status_code == 401
+
+
+async def test_logout_without_a_session_is_still_204(auth: Auth) -> None:
+    assert (await auth.client.post("/auth/logout")).status_code == 204
+    response = await auth.client.post("/auth/logout", json={"refresh_token": "unknown"})
+    assert response.status_code == 204
+
+
+async def test_refresh_tokens_are_stored_hashed(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    token = (await auth.tokens("alice@example.com"))["refresh_token"]
+    [(stored,)] = auth.sql("SELECT token_hash FROM refresh_tokens")
+    assert token not in stored and len(stored) == 64
