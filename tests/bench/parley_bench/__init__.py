@@ -1,0 +1,1 @@
+"""Parley benchmarks: load generator, the AgentOS peer, and the report."""

@@ -1,0 +1,203 @@
+"""The benchmark sections, each measured against running processes in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from parley_bench.loadgen import (
+    AgentOSTarget,
+    LoadResult,
+    ParleyTarget,
+    StubTarget,
+    Target,
+    VirtualUser,
+    percentiles,
+    run_load,
+)
+from parley_bench.peer import AGENT_ID, USER_SCOPES
+from parley_bench.stack import Stack
+
+PASSWORD = "bench-password-Long-enough-123"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to run: the short form (`make bench`) or the full one."""
+
+    levels: tuple[tuple[int, int], ...]  # (users, turns per user)
+    auth_users: int
+    history_chats: int
+    history_turns: int
+    history_long_factor: int
+    history_samples: int
+    long_chat_turns: int
+    streams: int
+    stream_delay_ms: int
+
+    @classmethod
+    def short(cls) -> Plan:
+        return cls(
+            levels=((1, 30), (16, 8), (64, 3)),
+            auth_users=64,
+            history_chats=2000,
+            history_turns=20,
+            history_long_factor=10,
+            history_samples=100,
+            long_chat_turns=500,
+            streams=1000,
+            stream_delay_ms=200,
+        )
+
+    @classmethod
+    def full(cls) -> Plan:
+        return cls(
+            levels=((1, 100), (16, 30), (64, 10)),
+            auth_users=64,
+            history_chats=2000,
+            history_turns=20,
+            history_long_factor=10,
+            history_samples=400,
+            long_chat_turns=500,
+            streams=1000,
+            stream_delay_ms=200,
+        )
+
+
+def minted_users(stack: Stack, count: int, *, scopes: bool = False) -> list[VirtualUser]:
+    """Users with tokens signed by the stack's key (AgentOS also wants its scope claim)."""
+    users = []
+    for _ in range(count):
+        sub = str(uuid.uuid4())
+        extra: dict[str, Any] = {"scopes": USER_SCOPES} if scopes else {}
+        users.append(VirtualUser(sub, stack.signing_key.token(sub, **extra)))
+    return users
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+async def auth_section(stack: Stack, count: int) -> tuple[dict[str, Any], list[VirtualUser]]:
+    """Register ``count`` users, then log them all in (8 in flight) while probing healthz.
+
+    Returns the figures and the logged-in users, whose tokens the chat load then uses.
+    """
+    emails = [f"bench-{uuid.uuid4().hex[:10]}@example.com" for _ in range(count)]
+    in_flight = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60.0) as http:
+
+        async def register(email: str) -> None:
+            async with in_flight:
+                r = await http.post("/auth/register", json={"email": email, "password": PASSWORD})
+                r.raise_for_status()
+
+        await asyncio.gather(*(register(e) for e in emails))
+        tokens: list[str] = [""] * count
+        probe: list[float] = []
+        done = asyncio.Event()
+
+        async def healthz() -> None:
+            async with httpx.AsyncClient(base_url=stack.auth_url, timeout=10.0) as direct:
+                while not done.is_set():
+                    start = time.perf_counter()
+                    await direct.get("/auth/healthz")
+                    probe.append((time.perf_counter() - start) * 1000)
+                    await asyncio.sleep(0.02)
+
+        async def login(index: int, email: str) -> None:
+            async with in_flight:
+                r = await http.post("/auth/login", data={"username": email, "password": PASSWORD})
+                r.raise_for_status()
+                tokens[index] = r.json()["access_token"]
+
+        idle: list[float] = []
+        async with httpx.AsyncClient(base_url=stack.auth_url, timeout=10.0) as direct:
+            for _ in range(50):
+                start = time.perf_counter()
+                await direct.get("/auth/healthz")
+                idle.append((time.perf_counter() - start) * 1000)
+        prober = asyncio.create_task(healthz())
+        start = time.perf_counter()
+        await asyncio.gather(*(login(i, e) for i, e in enumerate(emails)))
+        elapsed = time.perf_counter() - start
+        done.set()
+        await prober
+        me = await http.get("/auth/users/me", headers={"Authorization": f"Bearer {tokens[0]}"})
+        me.raise_for_status()
+    users = []
+    import jwt
+
+    for token in tokens:
+        sub = jwt.decode(token, options={"verify_signature": False})["sub"]
+        users.append(VirtualUser(sub, token))
+    verifications = await _verifications_per_second(stack)
+    return (
+        {
+            "logins": count,
+            "login_concurrency": 8,
+            "logins_per_s": round(count / elapsed, 2),
+            "healthz_idle_ms": percentiles(idle),
+            "healthz_during_logins_ms": percentiles(probe),
+            "token_verifications_per_s": verifications,
+        },
+        users,
+    )
+
+
+async def _verifications_per_second(stack: Stack, seconds: float = 1.5) -> int:
+    """The chat service's own verifier (parley_chat.tokens) on this machine, in-process."""
+    from parley_chat.tokens import TokenVerifier
+
+    verifier = TokenVerifier(
+        issuer="parley-auth",
+        audience="parley",
+        leeway=30,
+        keys_file=str(stack.plan.keys_dir / "jwks.json"),
+        jwks_url=None,
+        refetch_interval=30.0,
+        http_client=None,
+    )
+    await verifier.start()
+    token = stack.signing_key.token(str(uuid.uuid4()))
+    count = 0
+    deadline = time.perf_counter() + seconds
+    start = time.perf_counter()
+    while time.perf_counter() < deadline:
+        for _ in range(100):
+            await verifier.verify(token)
+        count += 100
+    return int(count / (time.perf_counter() - start))
+
+
+# --- throughput -------------------------------------------------------------------------------
+
+
+async def throughput_section(
+    stack: Stack, levels: tuple[tuple[int, int], ...], parley_users: list[VirtualUser]
+) -> list[dict[str, Any]]:
+    """Each level against every target in turn: stub, chat direct, gateway, AgentOS."""
+    rows: list[dict[str, Any]] = []
+    assert stack.peer_url is not None
+    for users, turns in levels:
+        peer_users = minted_users(stack, users, scopes=True)
+        runs: list[tuple[Target, str, list[VirtualUser], str | None]] = [
+            (StubTarget(), stack.stub_url, minted_users(stack, users), None),
+            (ParleyTarget("parley-direct"), stack.chat_urls[0], parley_users[:users], "chat"),
+            (ParleyTarget("parley-gateway"), stack.gateway_url, parley_users[:users], "chat"),
+            (AgentOSTarget(AGENT_ID), stack.peer_url, peer_users, "peer"),
+        ]
+        for target, url, vusers, process in runs:
+            probe = (lambda p=process: stack.cpu_seconds(p)) if process else None
+            result: LoadResult = await run_load(
+                target, url, vusers, turns, warmup_turns=1, cpu_probe=probe
+            )
+            summary = result.summary()
+            summary["sample_errors"] = [t.error for t in result.turns if t.error][:3]
+            summary["setup_errors"] = result.setup_errors[:3]
+            rows.append(summary)
+    return rows

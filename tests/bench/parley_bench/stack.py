@@ -1,0 +1,220 @@
+"""The systems under test as real processes on loopback: Parley's stack (via parley_devstack,
+the same launcher as `make dev`) plus the AgentOS peer on the same PostgreSQL and stub."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from parley_devstack.config import DevSettings
+from parley_devstack.postgres import ensure_database
+from parley_devstack.processes import ProcessGroup
+from parley_devstack.stack import ProcessSpec, StackPlan, prepare_stack
+from parley_testing.keys import TestKey, thumbprint
+from parley_testing.servers import free_port
+
+from parley_bench.peer import AGENT_ID
+
+HOST = "127.0.0.1"
+# Far above anything a bounded benchmark sends: the gateway's limits are not what we measure.
+OPEN_RATE = 100_000
+
+
+@dataclass
+class Stack:
+    """Where everything listens, the dev signing key, and the running processes."""
+
+    plan: StackPlan
+    group: ProcessGroup
+    signing_key: TestKey
+    admin_database_url: str
+    peer_database_url: str
+    peer_url: str | None
+    workdir: Path
+
+    @property
+    def settings(self) -> DevSettings:
+        settings: DevSettings = self.plan.settings
+        return settings
+
+    @property
+    def gateway_url(self) -> str:
+        url: str = self.settings.gateway_url
+        return url
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://{HOST}:{self.settings.auth_port}"
+
+    @property
+    def chat_urls(self) -> list[str]:
+        return [f"http://{HOST}:{port}" for port in self.settings.chat_ports]
+
+    @property
+    def stub_url(self) -> str:
+        return f"http://{HOST}:{self.settings.llm_stub_port}"
+
+    @property
+    def chat_names(self) -> list[str]:
+        count = self.settings.chat_processes
+        return ["chat"] if count == 1 else [f"chat{i + 1}" for i in range(count)]
+
+    def pid(self, name: str) -> int:
+        pid: int = self.group.procs[name].pid
+        return pid
+
+    def cpu_seconds(self, name: str) -> float:
+        """User + system CPU time of a process (and its children) so far."""
+        proc = psutil.Process(self.pid(name))
+        times = proc.cpu_times()
+        return float(times.user + times.system + times.children_user + times.children_system)
+
+    def rss_bytes(self, name: str) -> int:
+        return int(psutil.Process(self.pid(name)).memory_info().rss)
+
+
+def _load_key(path: Path) -> TestKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return TestKey(private_key=key, kid=thumbprint(key.public_key()))
+
+
+def _free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
+
+
+@contextlib.contextmanager
+def running_stack(
+    *,
+    chat_processes: int = 1,
+    peer: bool = True,
+    service_env: Mapping[str, str] | None = None,
+    chat_env: Mapping[str, str] | None = None,
+    stub_args: list[str] | None = None,
+    workdir: Path | None = None,
+    log: object = None,
+) -> Iterator[Stack]:
+    """Start PostgreSQL, stub, auth, chat x N, Traefik (and the peer) on free loopback ports."""
+    own_dir = workdir is None
+    root = workdir or Path(tempfile.mkdtemp(prefix="parley-bench-"))
+    ports = _free_ports(6 + chat_processes)
+    settings = DevSettings(
+        bind_host=HOST,
+        gateway_port=ports[0],
+        gateway_admin_port=ports[1],
+        auth_port=ports[2],
+        llm_stub_port=ports[3],
+        web_port=ports[4],
+        chat_port=ports[6],
+        chat_processes=1,
+        data_dir=root / "data",
+        web_mode="off",
+        gateway_auth_rate_average=OPEN_RATE,
+        gateway_auth_rate_burst=OPEN_RATE,
+        gateway_api_rate_average=OPEN_RATE,
+        gateway_api_rate_burst=OPEN_RATE,
+    )
+    peer_port = ports[5]
+    # Replicas listen on CHAT_PORT, CHAT_PORT+1...: pick a base with free neighbours.
+    if chat_processes > 1:
+        base = ports[6]
+        while not all(_is_free(base + i) for i in range(chat_processes)):
+            base = free_port()
+        settings = settings.model_copy(update={"chat_port": base, "chat_processes": chat_processes})
+    quiet = (lambda _msg: None) if log is None else log
+    plan = prepare_stack(settings, service_env=service_env, log=quiet)
+    try:
+        processes = list(plan.processes)
+        if stub_args or chat_env:
+            processes = [_adjust(p, stub_args, chat_env) for p in processes]
+        admin_url = plan.postgres.get_uri() if plan.postgres is not None else ""
+        peer_db = ensure_database(admin_url, "peer") if admin_url else ""
+        key = _load_key(plan.keys_dir / "signing-key.pem")
+        if peer:
+            public = root / "peer-public.pem"
+            public.write_bytes(key.public_pem())
+            processes.append(
+                ProcessSpec(
+                    "peer",
+                    [
+                        sys.executable,
+                        "-m",
+                        "parley_bench.peer",
+                        "--host",
+                        HOST,
+                        "--port",
+                        str(peer_port),
+                    ],
+                    {
+                        "PEER_DATABASE_URL": peer_db,
+                        "PEER_PUBLIC_KEY_FILE": str(public),
+                        "LLM_BASE_URL": f"{_stub_url(settings)}/v1",
+                        "AGNO_TELEMETRY": "false",
+                    },
+                    None,
+                    f"http://{HOST}:{peer_port}/health",
+                )
+            )
+        group = ProcessGroup(processes, root / "logs")
+        group.start(timeout=120)
+        try:
+            yield Stack(
+                plan=plan,
+                group=group,
+                signing_key=key,
+                admin_database_url=admin_url,
+                peer_database_url=peer_db,
+                peer_url=f"http://{HOST}:{peer_port}" if peer else None,
+                workdir=root,
+            )
+        finally:
+            group.stop()
+    finally:
+        plan.close()
+        if own_dir:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _stub_url(settings: DevSettings) -> str:
+    return f"http://{HOST}:{settings.llm_stub_port}"
+
+
+def _is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def _adjust(
+    spec: ProcessSpec, stub_args: list[str] | None, chat_env: Mapping[str, str] | None
+) -> ProcessSpec:
+    if spec.name == "llm-stub" and stub_args:
+        return ProcessSpec(spec.name, [*spec.argv, *stub_args], spec.env, spec.cwd, spec.ready_url)
+    if spec.name.startswith("chat") and chat_env:
+        return ProcessSpec(spec.name, spec.argv, {**spec.env, **chat_env}, spec.cwd, spec.ready_url)
+    return spec
+
+
+def peer_agent_id() -> str:
+    return AGENT_ID
+
+
+def environ_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

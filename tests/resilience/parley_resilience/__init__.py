@@ -1,0 +1,1 @@
+"""Helpers of the resilience suite: the stack as processes, audits, fault switches."""
