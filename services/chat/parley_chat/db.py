@@ -11,7 +11,7 @@ from agno.db.postgres import AsyncPostgresDb
 from agno.db.utils import deserialize_session, json_serializer
 from agno.session import AgentSession
 from agno.utils.string import sanitize_postgres_strings
-from sqlalchemy import bindparam, case, func, or_, text, update
+from sqlalchemy import bindparam, case, func, literal_column, or_, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -64,7 +64,9 @@ class ChatDb(AsyncPostgresDb):
                     (
                         table.c.session_data.has_key("session_name"),
                         func.jsonb_set(
-                            new_data, "{session_name}", table.c.session_data["session_name"]
+                            new_data,
+                            literal_column("'{session_name}'::text[]"),
+                            table.c.session_data["session_name"],
                         ),
                     ),
                     else_=new_data,

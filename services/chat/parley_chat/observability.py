@@ -44,6 +44,9 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root.setLevel(level.upper())
     # uvicorn's own access log duplicates ours and lacks the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # One line per LLM request is noise at INFO; failures are logged by the run itself.
+    for name in ("httpx", "httpx2", "openai"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     # agno logs provider error text (may carry secrets) and resets its logger level on each
     # run, so a filter (which survives that) keeps its records out; we log run outcomes ourselves.
     for name in ("agno", "agno-team", "agno-workflow"):

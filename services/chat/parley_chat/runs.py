@@ -83,14 +83,19 @@ def assistant_message(run_id: str, content: str, status: str, created_at: float)
     }
 
 
-def stored_events(row: RunRow) -> list[SseEvent]:
-    """The events of a finished run, rebuilt from its stored row (same ids as live)."""
+def stored_events(row: RunRow, after: int = -1) -> list[SseEvent]:
+    """The events of a finished run after id ``after``, rebuilt from its stored row.
+
+    Ids match the live ones (delta id = text offset), so a client that saw part of the reply
+    gets exactly the rest.
+    """
     text = display_content(row)
     events = [SseEvent(0, "run.started", {"run_id": row.run_id})]
     if text:
-        events.append(SseEvent(len(text), "message.delta", {"text": text}))
+        events.append(SseEvent(len(text), "message.delta", {"text": text[max(after, 0) :]}))
     end = len(text) + 1
     status = (row.status or "").upper()
+    events = [e for e in events if e.id > after]
     if status == "COMPLETED":
         message = assistant_message(row.run_id, text, "completed", row.updated_at)
         events.append(SseEvent(end, "run.completed", {"run_id": row.run_id, "message": message}))
@@ -423,7 +428,7 @@ class RunManager:
             return state.follow(after, self.settings.SSE_KEEPALIVE_SECONDS)
         row = await self.queries.get_run(chat_id, user_id, run_id)
         if row is not None and is_finished(row):
-            return _replay(stored_events(row), after)
+            return _replay(stored_events(row, after))
         lease = await self.queries.lease_of(chat_id, user_id, run_id)
         if lease is None and row is None:
             raise ChatNotFound
@@ -438,9 +443,8 @@ class RunManager:
         while True:
             row = await self.queries.get_run(chat_id, user_id, run_id)
             if row is not None and is_finished(row):
-                for event in stored_events(row):
-                    if event.id > after:
-                        yield event
+                for event in stored_events(row, after):
+                    yield event
                 return
             lease = await self.queries.lease_of(chat_id, user_id, run_id)
             if lease is None or not lease[1]:
@@ -448,9 +452,8 @@ class RunManager:
                 await asyncio.sleep(interval)
                 row = await self.queries.get_run(chat_id, user_id, run_id)
                 if row is not None and is_finished(row):
-                    for event in stored_events(row):
-                        if event.id > after:
-                            yield event
+                    for event in stored_events(row, after):
+                        yield event
                     return
                 if after < 0:
                     yield SseEvent(0, "run.started", {"run_id": run_id})
@@ -511,7 +514,6 @@ def _error_payload(run_id: str, code: str) -> dict[str, Any]:
     return {"run_id": run_id, "code": code, "message": llm.ERROR_MESSAGES[code]}
 
 
-async def _replay(events: list[SseEvent], after: int) -> AsyncIterator[SseEvent | None]:
+async def _replay(events: list[SseEvent]) -> AsyncIterator[SseEvent | None]:
     for event in events:
-        if event.id > after:
-            yield event
+        yield event

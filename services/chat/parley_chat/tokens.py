@@ -116,9 +116,12 @@ class TokenVerifier:
             return
         async with self._fetch_lock:
             now = time.monotonic()
-            if not force and now - self._last_fetch < self.refetch_interval:
-                return
-            self._last_fetch = now
+            if not force:
+                # The start-up fetch does not count: a key rotated right after start is picked
+                # up by the first token using it; later unknown kids wait out the interval.
+                if now - self._last_fetch < self.refetch_interval:
+                    return
+                self._last_fetch = now
             self.fetch_count += 1
             try:
                 response = await self._http.get(self.jwks_url)

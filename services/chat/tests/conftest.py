@@ -100,6 +100,20 @@ class Chat:
         assert response.headers["content-type"].startswith("text/event-stream")
         return parse_sse(response.text)
 
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, user: User, chat_id: str, content: str
+    ) -> AsyncIterator[AsyncIterator[Event]]:
+        """Post a message and read its events as they arrive."""
+        async with self.http.stream(
+            "POST",
+            f"/api/chats/{chat_id}/messages",
+            json={"content": content},
+            headers=user.headers,
+        ) as response:
+            assert response.status_code == 200
+            yield read_events(response)
+
     async def get_chat(self, user: User, chat_id: str) -> dict[str, Any]:
         response = await self.http.get(f"/api/chats/{chat_id}", headers=user.headers)
         assert response.status_code == 200, response.text

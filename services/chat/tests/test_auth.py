@@ -1,0 +1,209 @@
+"""Tokens are verified locally: forged ones are 401 (never 500), keys come from a file or a URL."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from parley_chat.config import Settings
+from parley_testing import TestKey, serve_asgi
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .conftest import Chat, running_chat
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _claims(sub: str, **overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {"iss": "parley-auth", "aud": "parley", "sub": sub, "iat": now, "exp": now + 600}
+    claims.update(overrides)
+    return claims
+
+
+def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    return _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
+
+
+def forged_tokens(key: TestKey, other: TestKey, sub: str) -> dict[str, str]:
+    valid = key.token(sub)
+    head, _payload, signature = valid.split(".")
+    tampered = _b64(json.dumps(_claims(str(uuid.uuid4()))).encode())
+    hs_signing_input = _unsigned({"alg": "HS256", "typ": "JWT", "kid": key.kid}, _claims(sub))
+    hs_signature = hmac.new(key.public_pem(), hs_signing_input.encode(), hashlib.sha256).digest()
+    return {
+        "alg none": _unsigned({"alg": "none", "typ": "JWT", "kid": key.kid}, _claims(sub)) + ".",
+        "HS256 with the public key": hs_signing_input + "." + _b64(hs_signature),
+        "expired": key.token(sub, lifetime=-3600),
+        "wrong audience": key.token(sub, audience="someone-else"),
+        "wrong issuer": key.token(sub, issuer="evil-auth"),
+        "tampered payload": f"{head}.{tampered}.{signature}",
+        "unknown key": other.token(sub),
+        "missing exp": key.token(sub, exp=None),
+        "missing iat": key.token(sub, iat=None),
+        "missing sub": _signed(key, {k: v for k, v in _claims(sub).items() if k != "sub"}),
+        "numeric sub": _signed(key, _claims(sub) | {"sub": 42}),
+        "garbage": "not-a-jwt",
+        "empty segments": "..",
+    }
+
+
+def _signed(key: TestKey, claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+async def test_forged_tokens_are_rejected_with_401(
+    chat: Chat, signing_key: TestKey, other_key: TestKey
+) -> None:
+    alice = chat.user()
+    for name, token in forged_tokens(signing_key, other_key, alice.id).items():
+        headers = {"Authorization": f"Bearer {token}"}
+        for method, path in [("GET", "/api/chats"), ("POST", "/api/chats")]:
+            response = await chat.http.request(method, path, headers=headers, json={})
+            assert response.status_code == 401, (name, response.text)
+            assert response.headers["www-authenticate"].startswith("Bearer"), name
+            assert isinstance(response.json()["detail"], str), name
+    # Nothing was created for alice by any forged request.
+    listed = await chat.http.get("/api/chats", headers=alice.headers)
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer"}],
+    ids=["no header", "basic", "empty bearer"],
+)
+async def test_missing_credentials_are_401(chat: Chat, headers: dict[str, str]) -> None:
+    response = await chat.http.get("/api/chats", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.json()["detail"]
+
+
+async def test_public_key_pem_file_is_accepted(
+    make_settings: Any, signing_key: TestKey, tmp_path: Any
+) -> None:
+    pem = signing_key.write_public_pem(tmp_path / "public.pem")
+    async with running_chat(make_settings(AUTH_PUBLIC_KEYS_FILE=str(pem)), signing_key) as chat:
+        response = await chat.http.get("/api/chats", headers=chat.user().headers)
+        assert response.status_code == 200
+
+
+async def test_jwks_url_is_fetched_and_refetched_on_unknown_kid(
+    make_settings: Any, signing_key: TestKey, other_key: TestKey
+) -> None:
+    published = {"keys": [signing_key.public_jwk()]}
+    fetches: list[float] = []
+
+    async def jwks(request: Request) -> JSONResponse:
+        fetches.append(time.monotonic())
+        return JSONResponse(published)
+
+    with serve_asgi(Starlette(routes=[Route("/jwks.json", jwks)])) as auth_url:
+        settings = make_settings(AUTH_PUBLIC_KEYS_FILE=None, AUTH_JWKS_URL=f"{auth_url}/jwks.json")
+        async with running_chat(settings, signing_key) as chat:
+            assert len(fetches) == 1  # fetched once at start
+            ok = await chat.http.get("/api/chats", headers=chat.user().headers)
+            assert ok.status_code == 200
+            assert len(fetches) == 1  # known kid: served from the cache
+
+            # The auth service rotates in a new key: the first token with its kid triggers one
+            # refetch and is accepted.
+            published["keys"].append(other_key.public_jwk())
+            rotated = {"Authorization": f"Bearer {other_key.token(str(uuid.uuid4()))}"}
+            assert (await chat.http.get("/api/chats", headers=rotated)).status_code == 200
+            assert len(fetches) == 2
+
+            # Unknown kids within 30 s do not hammer the auth service.
+            stranger = TestKey.generate()
+            bad = {"Authorization": f"Bearer {stranger.token(str(uuid.uuid4()))}"}
+            for _ in range(3):
+                assert (await chat.http.get("/api/chats", headers=bad)).status_code == 401
+            assert len(fetches) == 2
+
+
+async def test_jwks_url_down_at_start_is_not_ready_then_recovers(
+    make_settings: Any, signing_key: TestKey
+) -> None:
+    # Nothing listens on port 9: the first fetch fails, the service still starts, is not ready,
+    # and requests are 401 (not 500).
+    settings = make_settings(AUTH_PUBLIC_KEYS_FILE=None, AUTH_JWKS_URL="http://127.0.0.1:9/jwks")
+    async with running_chat(settings, signing_key) as chat:
+        ready = await chat.http.get("/api/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["detail"]
+        response = await chat.http.get("/api/chats", headers=chat.user().headers)
+        assert response.status_code == 401
+
+
+def test_production_refuses_missing_keys_and_dev_database() -> None:
+    with pytest.raises(ValidationError, match="AUTH_PUBLIC_KEYS_FILE"):
+        Settings(ENV="production", DATABASE_URL="postgresql://u:p@db/chat")
+    with pytest.raises(ValidationError, match="DATABASE_URL"):
+        Settings(ENV="production", AUTH_JWKS_URL="http://auth/jwks.json")
+    ok = Settings(
+        ENV="production", DATABASE_URL="postgresql://u:p@db/chat", AUTH_JWKS_URL="http://a/j"
+    )
+    assert ok.ENV == "production"
+
+
+async def test_health_endpoints(chat: Chat) -> None:
+    assert (await chat.http.get("/api/healthz")).json() == {"status": "ok"}
+    assert (await chat.http.get("/api/readyz")).status_code == 200
+
+
+async def test_readyz_is_503_when_the_database_is_gone(
+    make_settings: Any, signing_key: TestKey
+) -> None:
+    settings = make_settings(DATABASE_URL="postgresql://nobody:nothing@127.0.0.1:9/none")
+    async with running_chat(settings, signing_key) as chat:
+        response = await chat.http.get("/api/readyz")
+        assert response.status_code == 503
+        assert response.json() == {"detail": "database unavailable"}
+        listed = await chat.http.get("/api/chats", headers=chat.user().headers)
+        assert listed.status_code == 503
+
+
+async def test_cors_is_closed_unless_configured(
+    chat: Chat, make_settings: Any, signing_key: TestKey
+) -> None:
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    response = await chat.http.options("/api/chats", headers=preflight)
+    assert "access-control-allow-origin" not in response.headers
+    settings = make_settings(CORS_ORIGINS="https://app.example")
+    async with running_chat(settings, signing_key) as open_chat:
+        allowed = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+        response = await open_chat.http.options("/api/chats", headers=allowed)
+        assert response.headers["access-control-allow-origin"] == "https://app.example"
+        denied = await open_chat.http.options("/api/chats", headers=preflight)
+        assert "access-control-allow-origin" not in denied.headers
+
+
+async def test_request_id_is_echoed(chat: Chat) -> None:
+    response = await chat.http.get("/api/healthz", headers={"X-Request-Id": "req-123"})
+    assert response.headers["x-request-id"] == "req-123"
+    generated = await chat.http.get("/api/healthz")
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_metrics_are_exposed(chat: Chat) -> None:
+    await chat.http.get("/api/healthz")
+    body = (await chat.http.get("/metrics")).text
+    assert 'parley_chat_http_requests_total{method="GET",route="/api/healthz",status="200"}' in body
+    assert "parley_chat_open_streams" in body
+    assert isinstance(httpx.Response(200).status_code, int)
