@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 UV := $(shell command -v uv 2>/dev/null || echo uv)
 # Python packages of the workspace, each linted, type-checked and tested on its own.
-PACKAGES := tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy
+PACKAGES := tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system
 
 .PHONY: help bootstrap lint typecheck test test-python dev
 

@@ -42,21 +42,31 @@ class ProcessGroup:
     def start(self, timeout: float = 60.0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
-            for spec in self.specs.values():
-                log = (self.log_dir / f"{spec.name}.log").open("ab")
-                self.procs[spec.name] = subprocess.Popen(  # noqa: S603 - argv from our plan
-                    spec.argv,
-                    env={**os.environ, **spec.env},
-                    cwd=spec.cwd,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-                log.close()
+            for name in self.specs:
+                self._spawn(name)
             self.wait_ready(timeout)
         except BaseException:
             self.stop()
             raise
+
+    def _spawn(self, name: str) -> None:
+        spec = self.specs[name]
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            self.procs[name] = subprocess.Popen(  # noqa: S603 - argv from our plan
+                spec.argv,
+                env={**os.environ, **spec.env},
+                cwd=spec.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def restart(self, name: str, timeout: float = 60.0) -> None:
+        """Start a stopped (or killed) process again and wait until it is ready."""
+        if self.procs[name].poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        self._spawn(name)
+        self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:
         """Wait until every process answers its ready URL; fail naming the laggard."""

@@ -1,0 +1,46 @@
+"""The whole stack as processes, started once per session by the `make dev` launcher's code.
+
+Real Traefik in front of real auth, two chat replicas and the LLM stub, on the shared
+PostgreSQL fixture's server, all on free loopback ports (so `make dev` may run beside it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from parley_devstack import DevSettings, RunningStack, running_stack
+from parley_devstack.ports import free_port_block
+from parley_testing import DatabaseFactory
+
+
+@pytest.fixture(scope="session")
+def stack(
+    database_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    base = free_port_block(6)
+    settings = DevSettings(
+        gateway_port=base,
+        gateway_admin_port=base + 1,
+        auth_port=base + 2,
+        llm_stub_port=base + 3,
+        chat_port=base + 4,
+        chat_processes=2,
+        web_mode="off",
+        auth_database_url=database_factory.create(),
+        chat_database_url=database_factory.create(),
+        # Words spaced by 40 ms, so a buffered stream would show as one lump.
+        llm_stub_delay_ms=40,
+        llm_stub_reply_words=12,
+        # The replica test bursts /api; the login limit keeps its shipped value.
+        gateway_api_rate_average=5000,
+        gateway_api_rate_burst=5000,
+        data_dir=tmp_path_factory.mktemp("stack-data"),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    with running_stack(
+        settings,
+        tmp_path_factory.mktemp("stack-logs"),
+        service_env={"PASSWORD_HASH_PROFILE": "fast"},
+    ) as running:
+        yield running
