@@ -8,6 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo uv)
 PACKAGES := tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system
 
 .PHONY: help bootstrap lint typecheck test test-python dev
+.PHONY: web-install web-check web-unit web-build web-e2e test-web chromium
 
 help:
 	@echo "make dev   - run the whole stack locally (http://localhost:8080)"
@@ -31,7 +32,34 @@ test-python: bootstrap
 	  echo "== pytest $$pkg"; uv run pytest $$pkg -q || exit 1; \
 	done
 
-test: lint typecheck test-python
+# Web client (services/web): lint + typecheck, Vitest, then Playwright against the whole stack
+# (its setup starts `uv run parley-dev` with WEB_MODE=start, which runs the production build).
+WEB := services/web
+export NEXT_TELEMETRY_DISABLED := 1
+
+web-install:
+	cd $(WEB) && npm ci --no-audit --no-fund
+
+web-check: web-install
+	cd $(WEB) && npm run lint && npm run typecheck
+
+web-unit: web-install
+	cd $(WEB) && npm test
+
+web-build: web-install
+	cd $(WEB) && npm run build
+
+chromium: ## Debian's Chromium for the browser tests: Playwright's own download cannot work here.
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+web-e2e: bootstrap web-install chromium
+	cd $(WEB) && npm run e2e
+
+test-web: web-check web-unit web-e2e
+
+test: lint typecheck test-python test-web
 
 dev: bootstrap
 	uv run parley-dev

@@ -28,6 +28,8 @@ export interface RunState {
   outcome: RunOutcome | null;
   error: { code: string; message: string } | null;
   stopping: boolean;
+  /** Set after a reconnect: the next delta may overlap what we have (see placeDelta). */
+  resync: boolean;
   /** The final assistant message from run.completed, when the server sent one. */
   final: Partial<ChatMessage> | null;
 }
@@ -59,6 +61,19 @@ export interface RunManagerOptions {
 }
 
 const STORAGE_PREFIX = "parley.run.";
+
+/**
+ * The first delta after a reconnect may repeat text we already have: the chat service's delta
+ * ids are the reply's length in code points after that delta, and a finished run is replayed
+ * as one delta holding the whole text. Such a delta is placed by its id, not appended.
+ */
+export function placeDelta(current: string, delta: string, id: string | undefined): string {
+  const end = id !== undefined && /^\d+$/.test(id) ? Number(id) : NaN;
+  const have = Array.from(current);
+  const start = end - Array.from(delta).length;
+  if (!Number.isFinite(start) || start < 0 || start >= have.length) return current + delta;
+  return have.slice(0, start).join("") + delta;
+}
 const MAX_RECONNECTS = 3;
 
 export function isActive(run: RunState | undefined): boolean {
@@ -114,6 +129,7 @@ export class RunManager {
       outcome: null,
       error: null,
       stopping: false,
+      resync: false,
       final: null,
     });
     let response: Response;
@@ -151,6 +167,7 @@ export class RunManager {
       outcome: null,
       error: null,
       stopping: false,
+      resync: false,
       final: null,
     });
     let response: Response;
@@ -224,7 +241,7 @@ export class RunManager {
         return;
       }
       // The stream ended without a final event: pick up after the last event we applied.
-      this.update(chatId, { phase: "reconnecting" });
+      this.update(chatId, { phase: "reconnecting", resync: true });
       await this.sleep(500 * attempt);
       try {
         response = await this.api.runEvents(chatId, run.runId, run.lastEventId, controller.signal);
@@ -258,9 +275,11 @@ export class RunManager {
             if (run.stopping) void this.cancel(chatId, event.runId);
             break;
           }
-          case "message.delta":
-            this.update(chatId, { text: run.text + event.text, lastEventId, phase: "streaming" }, true);
+          case "message.delta": {
+            const text = run.resync ? placeDelta(run.text, event.text, message.id) : run.text + event.text;
+            this.update(chatId, { text, lastEventId, phase: "streaming", resync: false }, true);
             break;
+          }
           case "run.completed":
             this.finish(chatId, {
               outcome: "completed",

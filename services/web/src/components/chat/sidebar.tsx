@@ -98,7 +98,7 @@ function ChatItem({
   }
 
   return (
-    <li data-testid="chat-item">
+    <li data-testid="chat-item" className="min-w-0">
       {editing ? (
         <form
           className="px-1 py-0.5"
@@ -234,13 +234,8 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
 
   return (
     <nav className="flex h-full w-full flex-col bg-sidebar" aria-label="Chats">
-      <div className="flex h-14 shrink-0 items-center justify-between border-b px-3">
+      <div className="flex h-14 shrink-0 items-center border-b px-4">
         <Logo />
-        <Button asChild variant="ghost" size="icon" aria-label="New chat" title="New chat">
-          <Link href="/chats" onClick={onNavigate}>
-            <SquarePen aria-hidden />
-          </Link>
-        </Button>
       </div>
       <div className="px-3 pt-3">
         <Button asChild variant="outline" className="w-full justify-start">
@@ -250,7 +245,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
           </Link>
         </Button>
       </div>
-      <div ref={scrollRef} className="min-h-0 flex-1 overflow-y-auto px-2 py-3" data-testid="chat-list">
+      <div ref={scrollRef} className="min-h-0 flex-1 overflow-x-hidden overflow-y-auto px-2 py-3" data-testid="chat-list">
         <h2 className="px-3 pb-1 text-xs font-medium text-muted-foreground">Recent</h2>
         {chats.isPending ? (
           <p className="flex items-center px-3 py-2 text-sm text-muted-foreground" role="status">
@@ -264,7 +259,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         ) : items.length === 0 ? (
           <p className="px-3 py-2 text-sm text-muted-foreground">No chats yet.</p>
         ) : (
-          <ul className="grid gap-0.5">
+          <ul className="flex min-w-0 flex-col gap-0.5">
             {items.map((chat) => (
               <ChatItem key={chat.id} chat={chat} active={chat.id === params.id} onNavigate={onNavigate} />
             ))}

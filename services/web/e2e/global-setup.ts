@@ -1,0 +1,100 @@
+/**
+ * Starts the whole local stack (embedded PostgreSQL, auth, chat, LLM stub, web, Traefik) with
+ * the team's launcher, on free ports and a fresh data folder, and stops it afterwards.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const REPO_ROOT = resolve(__dirname, "..", "..", "..");
+const RESULTS = resolve(__dirname, "..", "test-results");
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess | null, timeoutMs: number, log: string) {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`the launcher exited (${child.exitCode}) before ${url} answered; see ${log}`);
+    }
+    try {
+      const response = await fetch(url, { redirect: "manual" });
+      if (response.status < 500) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs / 1000}s (${last}); see ${log}`);
+}
+
+export default async function globalSetup() {
+  const existing = process.env.PARLEY_E2E_URL;
+  if (existing) {
+    await waitFor(`${existing}/auth/healthz`, null, 30_000, "your stack");
+    return;
+  }
+  const [gateway, admin, auth, chat, web, stub] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const dataDir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
+  mkdirSync(RESULTS, { recursive: true });
+  const logPath = join(RESULTS, "stack.log");
+  const logFd = openSync(logPath, "w");
+  const child = spawn("uv", ["run", "--frozen", "parley-dev"], {
+    cwd: REPO_ROOT,
+    detached: true, // own process group: teardown stops every process of the stack at once
+    stdio: ["ignore", logFd, logFd],
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      GATEWAY_PORT: String(gateway),
+      GATEWAY_ADMIN_PORT: String(admin),
+      AUTH_PORT: String(auth),
+      CHAT_PORT: String(chat),
+      WEB_PORT: String(web),
+      LLM_STUB_PORT: String(stub),
+      // The production build of the web client, as users get it.
+      WEB_MODE: "start",
+      NEXT_TELEMETRY_DISABLED: "1",
+      // Test-only: cheap password hashing, and room for a few dozen logins/refreshes a minute
+      // from one IP (the suite is one client doing what many users would).
+      PASSWORD_HASH_PROFILE: "fast",
+      GATEWAY_AUTH_RATE_AVERAGE: "600",
+      GATEWAY_AUTH_RATE_BURST: "200",
+    },
+  });
+  const url = `http://localhost:${gateway}`;
+  process.env.PARLEY_E2E_URL = url;
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      // SIGINT is Ctrl-C for the launcher: honcho stops every process, then PostgreSQL stops.
+      process.kill(-child.pid, "SIGINT");
+      const exited = new Promise((r) => child.once("exit", r));
+      const timeout = new Promise((r) => setTimeout(r, 15_000, "timeout"));
+      if ((await Promise.race([exited, timeout])) === "timeout") process.kill(-child.pid, "SIGKILL");
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // Includes `npm run build` inside the launcher (about a minute on 2 cores).
+    await waitFor(`${url}/auth/healthz`, child, 300_000, logPath);
+    await waitFor(`${url}/api/healthz`, child, 60_000, logPath);
+    await waitFor(`${url}/login`, child, 120_000, logPath);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}

@@ -1,0 +1,59 @@
+import { expect, test as base, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export const PASSWORD = "correct horse battery staple";
+const SHOTS = join(__dirname, "..", "test-results", "screenshots");
+
+/** Every test talks to the stack global-setup started (or PARLEY_E2E_URL). */
+export const test = base.extend({
+  baseURL: async ({}, provide) => {
+    await provide(process.env.PARLEY_E2E_URL);
+  },
+});
+export { expect };
+
+export function uniqueEmail(name: string): string {
+  return `${name}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@parley-e2e.com`;
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+export async function register(page: Page, email: string) {
+  await page.goto("/register");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/chats$/);
+  await expect(page.getByTestId("user-email")).toHaveText(email);
+}
+
+export async function logIn(page: Page, email: string, password = PASSWORD) {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+export function composer(page: Page) {
+  return page.getByLabel("Message", { exact: true });
+}
+
+export function assistantMessages(page: Page) {
+  return page.locator('[data-testid="message"][data-role="assistant"]');
+}
+
+export function userMessages(page: Page) {
+  return page.locator('[data-testid="message"][data-role="user"]');
+}
+
+export function chatList(page: Page) {
+  return page.getByRole("navigation", { name: "Chats" }).getByTestId("chat-item");
+}
+
+export async function send(page: Page, text: string) {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+}

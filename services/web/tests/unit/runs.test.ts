@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+
+import { ApiClient } from "@/lib/api";
+import { RunManager, type KeyValueStore, type RunState } from "@/lib/runs";
+
+import { FakeServer, json, sseStream } from "./fake-server";
+
+class MemoryStorage implements KeyValueStore {
+  private readonly data = new Map<string, string>();
+  get length() {
+    return this.data.size;
+  }
+  key(index: number) {
+    return [...this.data.keys()][index] ?? null;
+  }
+  getItem(key: string) {
+    return this.data.get(key) ?? null;
+  }
+  setItem(key: string, value: string) {
+    this.data.set(key, value);
+  }
+  removeItem(key: string) {
+    this.data.delete(key);
+  }
+}
+
+function event(id: number, type: string, data: unknown) {
+  return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function setup(server: FakeServer, storage: KeyValueStore = new MemoryStorage()) {
+  const api = new ApiClient({ fetch: server.fetch, tokens: { accessToken: () => "t", refreshAccessToken: async () => "t" } });
+  const settled: RunState[] = [];
+  const runs = new RunManager({ api, storage, onSettled: (run) => settled.push(run), sleep: async () => undefined });
+  return { runs, settled, storage };
+}
+
+describe("RunManager", () => {
+  it("streams a reply and settles with the final message", async () => {
+    const server = new FakeServer().on("POST", "/api/chats/c1/messages", () =>
+      sseStream([
+        event(1, "run.started", { run_id: "r1" }),
+        event(2, "message.delta", { text: "Hel" }),
+        event(3, "message.delta", { text: "lo" }),
+        event(4, "run.completed", { run_id: "r1", message: { id: "m2", role: "assistant", content: "Hello" } }),
+      ]),
+    );
+    const { runs, settled, storage } = setup(server);
+    await runs.send("c1", "Hi");
+    expect(runs.get("c1")).toMatchObject({ phase: "finished", outcome: "completed", text: "Hello", runId: "r1" });
+    expect(settled).toHaveLength(1);
+    expect(storage.length).toBe(0);
+  });
+
+  // Event ids as the chat service makes them: 0 = started, a delta's id = reply length after it.
+  it("a cut stream reconnects to the run's events after the last event it applied", async () => {
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", () =>
+        sseStream([event(0, "run.started", { run_id: "r1" }), event(3, "message.delta", { text: "Hel" })]),
+      )
+      .on("GET", "/api/chats/c1/runs/r1/events", () =>
+        sseStream([event(5, "message.delta", { text: "lo" }), event(6, "run.completed", { run_id: "r1", message: null })]),
+      );
+    const { runs } = setup(server);
+    await runs.send("c1", "Hi");
+    const reattach = server.calls("GET", "/api/chats/c1/runs/r1/events");
+    expect(reattach).toHaveLength(1);
+    expect(reattach[0]!.headers.get("Last-Event-ID")).toBe("3");
+    expect(runs.get("c1")).toMatchObject({ outcome: "completed", text: "Hello" });
+  });
+
+  it("a run that finished meanwhile is replayed whole, without doubling the text we had", async () => {
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", () =>
+        sseStream([event(0, "run.started", { run_id: "r1" }), event(4, "message.delta", { text: "Stop" })]),
+      )
+      .on("GET", "/api/chats/c1/runs/r1/events", () =>
+        // The stored run: one delta with all of the partial text, then its end.
+        sseStream([event(9, "message.delta", { text: "Stopped 👋" }), event(10, "run.cancelled", { run_id: "r1" })]),
+      );
+    const { runs } = setup(server);
+    await runs.send("c1", "Hi");
+    expect(runs.get("c1")).toMatchObject({ outcome: "cancelled", text: "Stopped 👋" });
+  });
+
+  it("after a reload, replays the run from its first event to rebuild the partial reply", async () => {
+    const storage = new MemoryStorage();
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", () => {
+        const encoder = new TextEncoder();
+        // Never finishes by itself: the page "reloads" mid-reply.
+        return new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(encoder.encode(event(0, "run.started", { run_id: "r1" }) + event(3, "message.delta", { text: "Par" })));
+            },
+          }),
+        );
+      })
+      .on("GET", "/api/chats/c1/runs/r1/events", () =>
+        sseStream([
+          event(3, "message.delta", { text: "Par" }),
+          event(6, "message.delta", { text: "ley" }),
+          event(7, "run.completed", { run_id: "r1", message: null }),
+        ]),
+      );
+    const first = setup(server, storage);
+    void first.runs.send("c1", "Name?");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(first.runs.get("c1")).toMatchObject({ phase: "streaming", text: "Par" });
+
+    const reloaded = setup(server, storage);
+    expect(await reloaded.runs.resume("c1")).toBe(true);
+    expect(reloaded.runs.get("c1")).toMatchObject({ userContent: "Name?", runId: "r1" });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.calls("GET", "/api/chats/c1/runs/r1/events")[0]!.headers.get("Last-Event-ID")).toBe("0");
+    expect(reloaded.runs.get("c1")).toMatchObject({ outcome: "completed", text: "Parley" });
+    // Finished: the record is gone, a later reload does not reattach.
+    expect(await setup(server, storage).runs.resume("c1")).toBe(false);
+  });
+
+  it("Stop before run.started still cancels the run once its id is known", async () => {
+    let cancelled = false;
+    let go: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (go = resolve));
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", async () => {
+        await gate;
+        return sseStream([
+          event(1, "run.started", { run_id: "r1" }),
+          event(2, "message.delta", { text: "partial" }),
+          event(3, "run.cancelled", { run_id: "r1" }),
+        ]);
+      })
+      .on("POST", "/api/chats/c1/runs/r1/cancel", () => {
+        cancelled = true;
+        return json(202, { status: "cancelling" });
+      });
+    const { runs } = setup(server);
+    const sending = runs.send("c1", "long story please");
+    await runs.stop("c1");
+    go();
+    await sending;
+    expect(cancelled).toBe(true);
+    expect(runs.get("c1")).toMatchObject({ outcome: "cancelled", text: "partial" });
+  });
+
+  it("shows run.error with its code, and a 409 in words", async () => {
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", () =>
+        sseStream([event(1, "run.started", { run_id: "r1" }), event(2, "run.error", { run_id: "r1", code: "llm_unavailable", message: "The model is unavailable" })]),
+      )
+      .on("POST", "/api/chats/c2/messages", () => json(409, { detail: "A run is already in progress" }));
+    const { runs } = setup(server);
+    await runs.send("c1", "Hi");
+    expect(runs.get("c1")).toMatchObject({ outcome: "error", error: { code: "llm_unavailable", message: "The model is unavailable" } });
+    await runs.send("c2", "Hi");
+    expect(runs.get("c2")).toMatchObject({ outcome: "error", runId: null });
+    expect(runs.get("c2")!.error!.message).toMatch(/still being written/);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+
+import { safeNextPath, validateEmail, validatePassword } from "@/lib/validation";
+
+describe("client-side rules (same as the auth service's)", () => {
+  it("passwords are 12 to 128 characters", () => {
+    expect(validatePassword("ada@example.com", "x".repeat(11))).toMatch(/at least 12/);
+    expect(validatePassword("ada@example.com", "x".repeat(12))).toBeNull();
+    expect(validatePassword("ada@example.com", "x".repeat(128))).toBeNull();
+    expect(validatePassword("ada@example.com", "x".repeat(129))).toMatch(/at most 128/);
+  });
+
+  it("a password must not contain the email's local part", () => {
+    expect(validatePassword("lovelace@example.com", "my-LoveLace-2024!")).toMatch(/email name/);
+    expect(validatePassword("lovelace@example.com", "analytical engine")).toBeNull();
+  });
+
+  it("emails need a name, an @ and a domain", () => {
+    expect(validateEmail("")).not.toBeNull();
+    expect(validateEmail("ada")).not.toBeNull();
+    expect(validateEmail("ada@example")).not.toBeNull();
+    expect(validateEmail("ada@example.com")).toBeNull();
+  });
+
+  it("only same-site paths are followed after login", () => {
+    expect(safeNextPath("/chats/abc")).toBe("/chats/abc");
+    expect(safeNextPath("https://evil.example/")).toBe("/chats");
+    expect(safeNextPath("//evil.example/")).toBe("/chats");
+    expect(safeNextPath("/login")).toBe("/chats");
+    expect(safeNextPath(null)).toBe("/chats");
+  });
+});
