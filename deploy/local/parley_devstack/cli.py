@@ -13,6 +13,7 @@ from honcho.manager import Manager
 
 from parley_devstack.config import DevSettings
 from parley_devstack.ports import PortInUseError
+from parley_devstack.running import wait_upstreams_up
 from parley_devstack.stack import StackPlan, prepare_stack
 
 
@@ -23,7 +24,7 @@ def _announce_when_ready(plan: StackPlan, stop: threading.Event, timeout: float 
     with httpx.Client(timeout=2.0) as client:
         while pending and not stop.is_set():
             try:
-                if client.get(pending[0]).is_success:
+                if client.get(pending[0]).status_code < 500:
                     pending.pop(0)
                     continue
             except httpx.TransportError:
@@ -32,6 +33,12 @@ def _announce_when_ready(plan: StackPlan, stop: threading.Event, timeout: float 
                 print(f"parley-dev: still waiting for {pending[0]}; see the logs above", flush=True)
                 return
             stop.wait(0.2)
+    try:
+        # Traefik only routes to a server once its health check has seen it up.
+        wait_upstreams_up(plan.settings.admin_url, 30.0, services={"auth@file", "chat@file"})
+    except (TimeoutError, httpx.HTTPError) as exc:
+        print(f"parley-dev: {exc}", flush=True)
+        return
     if not stop.is_set():
         url = plan.settings.public_url
         print(

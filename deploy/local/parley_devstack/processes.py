@@ -77,7 +77,7 @@ class ProcessGroup:
                     if self.procs[name].poll() is not None:
                         raise RuntimeError(f"{name} exited early; see {self.log(name)}")
                     try:
-                        if client.get(spec.ready_url).is_success:
+                        if client.get(spec.ready_url).status_code < 500:  # a redirect means up
                             break
                     except httpx.TransportError:
                         pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,22 +75,25 @@ def running_stack(
         plan.close()
 
 
-def wait_upstreams_up(admin_url: str, timeout: float = 30.0) -> None:
+def wait_upstreams_up(
+    admin_url: str, timeout: float = 30.0, services: Collection[str] | None = None
+) -> None:
     """Wait until Traefik's health checks see every server of every file-provider pool UP.
 
     A process answering its own ready URL is not enough: Traefik marks servers down while
-    they start and only looks again at the next health-check interval.
+    they start and only looks again at the next health-check interval. ``services`` limits
+    the wait to those pools (e.g. ``{"auth@file"}``).
     """
     deadline = time.monotonic() + timeout
     pending: list[str] = []
     with httpx.Client(timeout=2.0) as client:
         while time.monotonic() < deadline:
-            services = client.get(f"{admin_url}/api/http/services").json()
+            pools = client.get(f"{admin_url}/api/http/services").json()
             pending = [
-                f"{service['name']} {url}"
-                for service in services
-                if service.get("provider") == "file"
-                for url, status in service.get("serverStatus", {}).items()
+                f"{pool['name']} {url}"
+                for pool in pools
+                if pool.get("provider") == "file" and (services is None or pool["name"] in services)
+                for url, status in pool.get("serverStatus", {}).items()
                 if status != "UP"
             ]
             if not pending:

@@ -228,6 +228,13 @@ def _web_process(settings: DevSettings, mode: str, log: Any) -> ProcessSpec:
     if mode == "start":
         log("building the web client (npm run build)")
         _run([npm, "run", "build"], {}, "npm run build", cwd=web_dir)
-    env = {"PORT": str(settings.web_port), "HOSTNAME": settings.bind_host}
+    env = {
+        "PORT": str(settings.web_port),
+        "HOSTNAME": settings.bind_host,
+        "NEXT_TELEMETRY_DISABLED": "1",
+    }
+    argv = [npm, "run", mode]
+    if mode == "dev":
+        argv += ["--", "--hostname", settings.bind_host]  # loopback only, like everything else
     ready = f"http://{settings.bind_host}:{settings.web_port}/"
-    return ProcessSpec("web", [npm, "run", mode], env, web_dir, ready)
+    return ProcessSpec("web", argv, env, web_dir, ready)
