@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from parley_chat.config import Settings
-from parley_chat.db import Queries, make_db, make_engine, migrate
+from parley_chat.db import Queries, make_db, make_engine, migrate, warm_up
 from parley_chat.deps import Services
 from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, RequestMiddleware, configure_logging
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             if settings.MIGRATE_ON_START:
                 await migrate(db)
+            await warm_up(db)
             await verifier.start()
             await runs.start()
             app.state.services = Services(

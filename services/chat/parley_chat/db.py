@@ -7,15 +7,19 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from agno.db.postgres import AsyncPostgresDb
 from agno.db.utils import deserialize_session, json_serializer
 from agno.session import AgentSession
 from agno.utils.string import sanitize_postgres_strings
 from sqlalchemy import bindparam, case, func, literal_column, or_, text, update
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from parley_chat.config import Settings
+
+log = structlog.get_logger("parley_chat.db")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 SESSIONS = "agno_sessions"
@@ -89,6 +93,28 @@ class ChatDb(AsyncPostgresDb):
         result = deserialize_session(None, saved)
         result.runs = session.runs  # type: ignore[union-attr]
         return result
+
+    async def upsert_run(
+        self,
+        run: Any,
+        session_id: str,
+        user_id: str | None = None,
+        run_index: int | None = None,
+    ) -> None:
+        try:
+            await super().upsert_run(run, session_id, user_id=user_id, run_index=run_index)
+        except IntegrityError:
+            # The chat was deleted while its reply was running: the reply goes with it.
+            log.info("run_dropped_with_deleted_chat", chat_id=session_id)
+
+
+async def warm_up(db: ChatDb) -> None:
+    """Reflect agno's tables now so the first reply does not pay ~40 catalog queries."""
+    for table_type in ("sessions", "runs", "approvals"):
+        try:
+            await db._get_table(table_type=table_type)
+        except Exception as exc:  # not migrated yet: agno resolves it lazily later
+            log.warning("table_warm_up_failed", table=table_type, error=type(exc).__name__)
 
 
 def make_db(settings: Settings, engine: AsyncEngine) -> ChatDb:

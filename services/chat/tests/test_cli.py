@@ -1,0 +1,93 @@
+"""``parley-chat migrate`` and ``parley-chat serve`` as an operator runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+from parley_testing import DatabaseFactory, LlmStub, TestKey, free_port
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "LLM_"))}
+    env.update(values)
+    return env
+
+
+def test_migrate_creates_tables_and_is_idempotent(database_factory: DatabaseFactory) -> None:
+    url = database_factory.create()
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "parley_chat.cli", "migrate"],
+            env=_env(DATABASE_URL=url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    with psycopg.connect(url) as conn:
+        tables = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ai'"
+            )
+        }
+        indexes = {row[0] for row in conn.execute("SELECT indexname FROM pg_indexes")}
+    assert {"agno_sessions", "agno_runs", "parley_run_leases"} <= tables
+    assert "parley_sessions_user_updated" in indexes
+
+
+def test_serve_answers_and_streams(
+    database_factory: DatabaseFactory,
+    template_db: str,
+    keys_file: Path,
+    signing_key: TestKey,
+    stub: LlmStub,
+) -> None:
+    url = database_factory.create(template=template_db)
+    port = free_port()
+    env = _env(
+        DATABASE_URL=url,
+        AUTH_PUBLIC_KEYS_FILE=str(keys_file),
+        LLM_BASE_URL=stub.base_url,
+        ENV="production",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "parley_chat.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, "server exited"
+            assert time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {signing_key.token()}", "X-Request-Id": "cli-test"}
+        chat = httpx.post(f"{base}/api/chats", json={}, headers=headers).json()
+        reply = httpx.post(
+            f"{base}/api/chats/{chat['id']}/messages", json={"content": "hi"}, headers=headers
+        )
+        assert reply.status_code == 200
+        assert "event: run.completed" in reply.text
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status.
+    assert server.returncode in (0, -15), output
+    assert "Application shutdown complete" in output
+    # JSON log lines carry the request id.
+    assert '"request_id": "cli-test"' in output
