@@ -43,6 +43,16 @@ def read_events(response: httpx.Response) -> Iterator[Event]:
             data.append(line[5:].strip())
 
 
+def in_logs(stack: Stack, names: list[str], text: str, timeout: float = 5.0) -> bool:
+    """Whether ``text`` shows up in these processes' logs (lines land just after a response)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in stack.group.log(name).read_text() for name in names):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def register_and_login(client: httpx.Client) -> tuple[str, dict[str, Any]]:
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
     registered = client.post("/auth/register", json={"email": email, "password": PASSWORD})
@@ -57,8 +67,16 @@ def test_register_login_chat_stream_list_get_refresh_logout(stack: Stack) -> Non
         _, tokens = register_and_login(client)
         bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
 
-        created = client.post("/api/chats", json={"title": "Through the gateway"}, headers=bearer)
+        request_id = f"journey-{uuid.uuid4().hex}"
+        created = client.post(
+            "/api/chats",
+            json={"title": "Through the gateway"},
+            headers={**bearer, "X-Request-Id": request_id},
+        )
         assert created.status_code == 201, created.text
+        assert created.headers["x-request-id"] == request_id
+        # The id the client (or the gateway) chose is the one in the chat service's log.
+        assert in_logs(stack, stack.chat_names, request_id)
         chat_id = created.json()["id"]
 
         sent = time.monotonic()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+from parley_deploy_checks import REPO_ROOT
 from parley_devstack import DevSettings, ProcessGroup, ProcessSpec
 from parley_devstack.gateway import write_gateway_config
 from parley_devstack.ports import free_port_block
@@ -164,6 +166,30 @@ def test_request_id_is_set_passed_on_and_kept(gateway: Gateway) -> None:
     assert kept.json()["request_id"] == "trace-abc.1" == kept.headers["X-Request-Id"]
     odd = httpx.get(f"{gateway.public}/api/chats", headers={"X-Request-Id": "a b<script>"})
     assert re.fullmatch(r"[0-9a-f]{32}", odd.json()["request_id"])
+
+
+def test_access_log_is_json_with_the_request_id(gateway: Gateway) -> None:
+    httpx.get(f"{gateway.public}/api/chats", headers={"X-Request-Id": "access-log-check"})
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for line in gateway.log.read_text().splitlines():
+            if line.startswith("{") and "access-log-check" in line:
+                entry = json.loads(line)
+                assert entry["request_X-Request-Id"] == "access-log-check"
+                assert entry["RouterName"] == "api@file" and entry["DownstreamStatus"] == 200
+                assert "request_Authorization" not in entry  # headers are dropped by default
+                return
+        time.sleep(0.1)
+    raise AssertionError("no JSON access-log line for the request")
+
+
+def test_nothing_buffers_or_compresses_and_streams_are_not_cut() -> None:
+    dynamic = yaml.safe_load((REPO_ROOT / "gateway" / "dynamic" / "parley.yml").read_text())
+    kinds = {kind for mw in dynamic["http"]["middlewares"].values() for kind in mw}
+    assert kinds.isdisjoint({"buffering", "compress"}), kinds
+    static = yaml.safe_load((REPO_ROOT / "gateway" / "traefik.yml").read_text())
+    timeouts = static["entryPoints"]["web"]["transport"]["respondingTimeouts"]
+    assert timeouts["writeTimeout"] in ("0s", 0)
 
 
 def test_security_headers_on_every_route(gateway: Gateway) -> None:
