@@ -5,14 +5,16 @@ SHELL := /bin/bash
 
 UV := $(shell command -v uv 2>/dev/null || echo uv)
 # Python packages of the workspace, each linted, type-checked and tested on its own.
-PACKAGES := tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system
+PACKAGES := tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system tests/bench tests/resilience
 
-.PHONY: help bootstrap lint typecheck test test-python dev
+.PHONY: help bootstrap lint typecheck test test-python dev bench soak
 .PHONY: web-install web-check web-unit web-build web-e2e test-web chromium
 
 help:
 	@echo "make dev   - run the whole stack locally (http://localhost:8080)"
 	@echo "make test  - lint, type-check and run every test suite"
+	@echo "make bench - benchmarks against AgentOS and the stub (tests/bench/results/latest)"
+	@echo "make soak  - the long form of the resilience suite"
 
 bootstrap: ## Install uv when missing, then the locked environment.
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -63,3 +65,12 @@ test: lint typecheck test-python test-web
 
 dev: bootstrap
 	uv run parley-dev
+
+# Benchmarks (tests/bench): Parley vs Agno's AgentOS vs the stub alone, report + charts in
+# tests/bench/results/latest/. Short form (< 5 min); BENCH_ARGS=--full for the long one.
+bench: bootstrap
+	uv run parley-bench $(BENCH_ARGS)
+
+# Resilience suite, long form (the short form runs in `make test`).
+soak: bootstrap
+	PARLEY_SOAK=1 uv run pytest tests/resilience -q

@@ -8,10 +8,12 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psutil
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -170,6 +172,8 @@ def running_stack(
         group = ProcessGroup(processes, root / "logs")
         group.start(timeout=120)
         try:
+            # Traefik sends traffic to a pool only after its first health check passes.
+            wait_routed(settings.gateway_url, ("/auth/healthz", "/api/healthz"))
             yield Stack(
                 plan=plan,
                 group=group,
@@ -185,6 +189,21 @@ def running_stack(
         plan.close()
         if own_dir:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def wait_routed(gateway: str, paths: tuple[str, ...], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=gateway, timeout=2.0) as http:
+        for path in paths:
+            while True:
+                try:
+                    if http.get(path).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the gateway does not route {path} after {timeout} s")
+                time.sleep(0.1)
 
 
 def _stub_url(settings: DevSettings) -> str:

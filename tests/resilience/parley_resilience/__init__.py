@@ -1,1 +1,169 @@
-"""Helpers of the resilience suite: the stack as processes, audits, fault switches."""
+"""Helpers of the resilience suite: users through the gateway, SSE turns, fault switches."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from httpx_sse import aconnect_sse
+from parley_bench.loadgen import VirtualUser
+from parley_bench.stack import Stack
+
+PASSWORD = "resilience-Password-123"
+
+
+def soak() -> bool:
+    """`make soak` sets PARLEY_SOAK=1 for the long form."""
+    return os.environ.get("PARLEY_SOAK", "").lower() in ("1", "true", "yes")
+
+
+async def make_users(http: httpx.AsyncClient, count: int) -> list[VirtualUser]:
+    """Register and log in ``count`` users through the gateway (8 at a time)."""
+    import asyncio
+
+    gate = asyncio.Semaphore(8)
+
+    async def one() -> VirtualUser:
+        email = f"r-{uuid.uuid4().hex[:12]}@example.com"
+        async with gate:
+            r = await http.post("/auth/register", json={"email": email, "password": PASSWORD})
+            assert r.status_code == 201, r.text
+            r = await http.post("/auth/login", data={"username": email, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            token = r.json()["access_token"]
+            me = await http.get("/auth/users/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200, me.text
+        return VirtualUser(me.json()["id"], token)
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+@dataclass
+class Turn:
+    """What a client saw of one message: status, events, and any transport failure."""
+
+    status: int
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failure: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.events]
+
+    @property
+    def text(self) -> str:
+        return "".join(d.get("text", "") for n, d in self.events if n == "message.delta")
+
+    @property
+    def completed(self) -> bool:
+        return "run.completed" in self.names
+
+    def error_code(self) -> str | None:
+        for name, data in self.events:
+            if name == "run.error":
+                code: str | None = data.get("code")
+                return code
+        return None
+
+
+async def send(
+    http: httpx.AsyncClient,
+    user: VirtualUser,
+    chat_id: str,
+    content: str,
+    *,
+    stop_after_deltas: int | None = None,
+    on_delta: Any = None,
+) -> Turn:
+    """Post a message and read the stream to its end (or to a transport failure)."""
+    turn = Turn(status=0)
+    deltas = 0
+    try:
+        async with aconnect_sse(
+            http,
+            "POST",
+            f"/api/chats/{chat_id}/messages",
+            json={"content": content},
+            headers=user.headers,
+        ) as source:
+            turn.status = source.response.status_code
+            if turn.status != 200:
+                await source.response.aread()
+                return turn
+            async for sse in source.aiter_sse():
+                turn.events.append((sse.event, json.loads(sse.data) if sse.data else {}))
+                if sse.event == "message.delta":
+                    deltas += 1
+                    if on_delta is not None and deltas == stop_after_deltas:
+                        await on_delta()
+                if sse.event in ("run.completed", "run.error", "run.cancelled"):
+                    return turn
+    except httpx.HTTPError as exc:
+        turn.failure = f"{type(exc).__name__}: {exc}"
+        return turn
+    turn.failure = "stream ended without a final event"
+    return turn
+
+
+async def new_chat(http: httpx.AsyncClient, user: VirtualUser) -> str:
+    r = await http.post("/api/chats", json={}, headers=user.headers)
+    assert r.status_code == 201, r.text
+    chat_id: str = r.json()["id"]
+    return chat_id
+
+
+async def get_chat(http: httpx.AsyncClient, user: VirtualUser, chat_id: str) -> dict[str, Any]:
+    r = await http.get(f"/api/chats/{chat_id}", headers=user.headers)
+    assert r.status_code == 200, r.text
+    chat: dict[str, Any] = r.json()
+    return chat
+
+
+def restart(stack: Stack, name: str, timeout: float = 60.0) -> None:
+    """Start a stopped or killed process of the stack again and wait for it to be ready."""
+    group = stack.group
+    restart_fn = getattr(group, "restart", None)
+    if restart_fn is not None:
+        restart_fn(name, timeout)
+        return
+    spec = group.specs[name]
+    with (group.log_dir / f"{name}.log").open("ab") as log:
+        group.procs[name] = subprocess.Popen(
+            spec.argv,
+            env={**os.environ, **spec.env},
+            cwd=spec.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    group.wait_ready(timeout)
+
+
+def stop_postgres(stack: Stack) -> None:
+    """Stop the stack's embedded PostgreSQL (fast shutdown: open sessions are dropped)."""
+    from pgserver.postgres_server import pg_ctl  # type: ignore[attr-defined]
+
+    server = stack.plan.postgres
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=30)
+
+
+def start_postgres(stack: Stack) -> None:
+    """Start it again on the same data folder and socket."""
+    stack.plan.postgres.ensure_postgres_running()
+
+
+def wait_until(predicate: Any, timeout: float, interval: float = 0.2) -> float:
+    """Poll ``predicate()`` until true; return the seconds it took (AssertionError on timeout)."""
+    start = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
