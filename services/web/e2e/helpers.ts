@@ -1,4 +1,4 @@
-import { expect, test as base, type Page } from "@playwright/test";
+import { expect, test as base, type APIRequestContext, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -56,4 +56,30 @@ export function chatList(page: Page) {
 export async function send(page: Page, text: string) {
   await composer(page).fill(text);
   await composer(page).press("Enter");
+}
+
+/** Direct API access for test data the UI would take minutes to make. */
+export async function apiToken(request: APIRequestContext, email: string): Promise<string> {
+  const response = await request.post("/auth/login", { form: { username: email, password: PASSWORD } });
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+export async function apiCreateChat(request: APIRequestContext, token: string, title?: string): Promise<string> {
+  const response = await request.post("/api/chats", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: title ? { title } : {},
+  });
+  expect(response.status()).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** One chat turn through the API; resolves when the reply's stream has ended. */
+export async function apiTurn(request: APIRequestContext, token: string, chatId: string, content: string) {
+  const response = await request.post(`/api/chats/${chatId}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { content },
+  });
+  expect(response.status()).toBe(200);
+  expect(await response.text()).toContain("event: run.completed");
 }

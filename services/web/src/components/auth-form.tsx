@@ -78,6 +78,12 @@ export function AuthForm({ mode }: { mode: Mode }) {
     }
   }
 
+  const sessionNotice =
+    state.status === "anonymous" && state.reason === "expired"
+      ? "Your session has ended. Please log in again."
+      : state.status === "anonymous" && state.reason === "unavailable"
+        ? "The server could not be reached to restore your session."
+        : null;
   const shownServerError = waitLeft > 0 ? tooManyAttempts(waitLeft) : serverError;
   const isLogin = mode === "login";
   const otherHref = `${isLogin ? "/register" : "/login"}${params.get("next") ? `?next=${encodeURIComponent(next)}` : ""}`;
@@ -94,6 +100,12 @@ export function AuthForm({ mode }: { mode: Mode }) {
         </CardHeader>
         <form onSubmit={onSubmit} noValidate aria-label={isLogin ? "Log in" : "Register"}>
           <CardContent className="grid gap-4">
+            {sessionNotice && !shownServerError && (
+              <Alert>
+                <AlertCircle aria-hidden />
+                <AlertDescription>{sessionNotice}</AlertDescription>
+              </Alert>
+            )}
             {shownServerError && (
               <Alert variant="destructive">
                 <AlertCircle aria-hidden />
