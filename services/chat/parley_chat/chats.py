@@ -66,5 +66,7 @@ def messages_of(runs: list[RunRow]) -> list[MessageOut]:
     return messages
 
 
-def chat_detail(row: ChatRow, runs: list[RunRow]) -> ChatDetail:
-    return ChatDetail(**chat_out(row).model_dump(), messages=messages_of(runs))
+def chat_detail(row: ChatRow, runs: list[RunRow], active_run_id: str | None) -> ChatDetail:
+    return ChatDetail(
+        **chat_out(row).model_dump(), messages=messages_of(runs), active_run_id=active_run_id
+    )

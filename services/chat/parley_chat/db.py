@@ -170,6 +170,11 @@ class Queries:
         self._get_chat = text(
             f"SELECT {chat_cols} FROM {s} WHERE session_id = :id AND user_id = :uid"  # noqa: S608
         )
+        self._get_chat_detail = text(
+            "SELECT s.session_id, s.session_data->>'session_name', s.created_at, "  # noqa: S608
+            f"s.updated_at, l.run_id FROM {s} s LEFT JOIN {lt} l ON l.session_id = s.session_id "
+            "AND l.expires_at > now() WHERE s.session_id = :id AND s.user_id = :uid"
+        )
         self._list_runs = text(
             "SELECT run_id, status, created_at, updated_at, "  # noqa: S608
             "run_data->'input'->>'input_content', run_data->>'content', "
@@ -278,13 +283,15 @@ class Queries:
 
     async def get_chat_with_runs(
         self, chat_id: str, user_id: str
-    ) -> tuple[ChatRow, list[RunRow]] | None:
+    ) -> tuple[ChatRow, list[RunRow], str | None] | None:
+        """The chat, its stored runs in order and the id of a reply in flight (if any)."""
         async with self.engine.connect() as conn:
-            row = (await conn.execute(self._get_chat, {"id": chat_id, "uid": user_id})).fetchone()
+            params = {"id": chat_id, "uid": user_id}
+            row = (await conn.execute(self._get_chat_detail, params)).fetchone()
             if row is None:
                 return None
             runs = (await conn.execute(self._list_runs, {"id": chat_id})).fetchall()
-        return _chat(row), [_run(r) for r in runs]
+        return _chat(row), [_run(r) for r in runs], row[4]
 
     async def get_run(self, chat_id: str, user_id: str, run_id: str) -> RunRow | None:
         async with self.engine.connect() as conn:

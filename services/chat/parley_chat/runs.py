@@ -181,7 +181,9 @@ class RunState:
                 return
             wake = self._wake
             try:
-                await asyncio.wait_for(wake.wait(), keepalive)
+                # asyncio.timeout, unlike wait_for, creates no task per wait (one per delta).
+                async with asyncio.timeout(keepalive):
+                    await wake.wait()
             except TimeoutError:
                 yield None
 
@@ -213,6 +215,10 @@ class RunManager:
     async def start(self) -> None:
         self._heartbeat_task = asyncio.create_task(self._heartbeat())
         self._listener_task = asyncio.create_task(self._listen())
+        # Be listening for cancels before taking traffic; a down database only delays this.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(3):
+                await self.listening.wait()
 
     async def stop(self) -> None:
         running = [s.task for s in self.runs.values() if s.task and not s.task.done()]

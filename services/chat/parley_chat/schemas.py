@@ -63,3 +63,6 @@ class MessageOut(BaseModel):
 
 class ChatDetail(ChatOut):
     messages: list[MessageOut]
+    # A reply still being generated (its messages appear once it ends): reattach with
+    # GET /api/chats/{id}/runs/{active_run_id}/events.
+    active_run_id: str | None = None

@@ -15,7 +15,8 @@ import pytest
 from parley_chat.app import create_app
 from parley_chat.config import Settings
 from parley_chat.db import make_db, make_engine, migrate
-from parley_testing import DatabaseFactory, LlmStub, TestKey, database_name, serve_asgi
+from parley_testing import DatabaseFactory, LlmStub, database_name, serve_asgi
+from parley_testing import TestKey as Key
 
 
 @dataclass
@@ -75,7 +76,7 @@ class Chat:
 
     url: str
     http: httpx.AsyncClient
-    signing_key: TestKey
+    signing_key: Key
     users: dict[str, User] = field(default_factory=dict)
 
     def user(self, name: str = "alice") -> User:
@@ -122,7 +123,7 @@ class Chat:
 
 
 @pytest.fixture(scope="session")
-def keys_file(signing_key: TestKey, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def keys_file(signing_key: Key, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path: Path = signing_key.write_jwks(tmp_path_factory.mktemp("keys") / "jwks.json")
     return path
 
@@ -175,14 +176,14 @@ def make_settings(db_url: str, keys_file: Path, stub: LlmStub) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def running_chat(settings: Settings, signing_key: TestKey) -> AsyncIterator[Chat]:
+async def running_chat(settings: Settings, signing_key: Key) -> AsyncIterator[Chat]:
     with serve_asgi(create_app(settings)) as url:
         async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
             yield Chat(url=url, http=http, signing_key=signing_key)
 
 
 @pytest.fixture
-async def chat(make_settings: Any, signing_key: TestKey) -> AsyncIterator[Chat]:
+async def chat(make_settings: Any, signing_key: Key) -> AsyncIterator[Chat]:
     """The chat app with test settings, served on a real socket."""
     async with running_chat(make_settings(), signing_key) as running:
         yield running

@@ -14,7 +14,8 @@ import httpx
 import jwt
 import pytest
 from parley_chat.config import Settings
-from parley_testing import TestKey, serve_asgi
+from parley_testing import TestKey as Key
+from parley_testing import serve_asgi
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -39,7 +40,7 @@ def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
     return _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
 
 
-def forged_tokens(key: TestKey, other: TestKey, sub: str) -> dict[str, str]:
+def forged_tokens(key: Key, other: Key, sub: str) -> dict[str, str]:
     valid = key.token(sub)
     head, _payload, signature = valid.split(".")
     tampered = _b64(json.dumps(_claims(str(uuid.uuid4()))).encode())
@@ -62,12 +63,12 @@ def forged_tokens(key: TestKey, other: TestKey, sub: str) -> dict[str, str]:
     }
 
 
-def _signed(key: TestKey, claims: dict[str, Any]) -> str:
+def _signed(key: Key, claims: dict[str, Any]) -> str:
     return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 async def test_forged_tokens_are_rejected_with_401(
-    chat: Chat, signing_key: TestKey, other_key: TestKey
+    chat: Chat, signing_key: Key, other_key: Key
 ) -> None:
     alice = chat.user()
     for name, token in forged_tokens(signing_key, other_key, alice.id).items():
@@ -96,7 +97,7 @@ async def test_missing_credentials_are_401(chat: Chat, headers: dict[str, str]) 
 
 
 async def test_public_key_pem_file_is_accepted(
-    make_settings: Any, signing_key: TestKey, tmp_path: Any
+    make_settings: Any, signing_key: Key, tmp_path: Any
 ) -> None:
     pem = signing_key.write_public_pem(tmp_path / "public.pem")
     async with running_chat(make_settings(AUTH_PUBLIC_KEYS_FILE=str(pem)), signing_key) as chat:
@@ -105,7 +106,7 @@ async def test_public_key_pem_file_is_accepted(
 
 
 async def test_jwks_url_is_fetched_and_refetched_on_unknown_kid(
-    make_settings: Any, signing_key: TestKey, other_key: TestKey
+    make_settings: Any, signing_key: Key, other_key: Key
 ) -> None:
     published = {"keys": [signing_key.public_jwk()]}
     fetches: list[float] = []
@@ -130,7 +131,7 @@ async def test_jwks_url_is_fetched_and_refetched_on_unknown_kid(
             assert len(fetches) == 2
 
             # Unknown kids within 30 s do not hammer the auth service.
-            stranger = TestKey.generate()
+            stranger = Key.generate()
             bad = {"Authorization": f"Bearer {stranger.token(str(uuid.uuid4()))}"}
             for _ in range(3):
                 assert (await chat.http.get("/api/chats", headers=bad)).status_code == 401
@@ -138,7 +139,7 @@ async def test_jwks_url_is_fetched_and_refetched_on_unknown_kid(
 
 
 async def test_jwks_url_down_at_start_is_not_ready_then_recovers(
-    make_settings: Any, signing_key: TestKey
+    make_settings: Any, signing_key: Key
 ) -> None:
     # Nothing listens on port 9: the first fetch fails, the service still starts, is not ready,
     # and requests are 401 (not 500).
@@ -168,7 +169,7 @@ async def test_health_endpoints(chat: Chat) -> None:
 
 
 async def test_readyz_is_503_when_the_database_is_gone(
-    make_settings: Any, signing_key: TestKey
+    make_settings: Any, signing_key: Key
 ) -> None:
     settings = make_settings(DATABASE_URL="postgresql://nobody:nothing@127.0.0.1:9/none")
     async with running_chat(settings, signing_key) as chat:
@@ -180,7 +181,7 @@ async def test_readyz_is_503_when_the_database_is_gone(
 
 
 async def test_cors_is_closed_unless_configured(
-    chat: Chat, make_settings: Any, signing_key: TestKey
+    chat: Chat, make_settings: Any, signing_key: Key
 ) -> None:
     preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
     response = await chat.http.options("/api/chats", headers=preflight)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from parley_testing import DatabaseFactory, LlmStub, TestKey, free_port
+from parley_testing import DatabaseFactory, LlmStub, free_port
+from parley_testing import TestKey as Key
 
 
 def _env(**values: str) -> dict[str, str]:
@@ -46,7 +47,7 @@ def test_serve_answers_and_streams(
     database_factory: DatabaseFactory,
     template_db: str,
     keys_file: Path,
-    signing_key: TestKey,
+    signing_key: Key,
     stub: LlmStub,
 ) -> None:
     url = database_factory.create(template=template_db)

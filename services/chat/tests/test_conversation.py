@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from parley_testing import LlmStub, TestKey
+from parley_testing import LlmStub
+from parley_testing import TestKey as Key
 
 from .conftest import Chat, running_chat
 
@@ -38,7 +39,7 @@ async def test_reply_streams_and_is_stored(chat: Chat, stub: LlmStub) -> None:
 
 
 async def test_history_is_sent_and_survives_a_restart(
-    make_settings: Any, signing_key: TestKey, stub: LlmStub
+    make_settings: Any, signing_key: Key, stub: LlmStub
 ) -> None:
     settings = make_settings(SYSTEM_PROMPT="You are a test assistant.")
     async with running_chat(settings, signing_key) as first:

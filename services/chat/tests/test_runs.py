@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from parley_testing import LlmStub, TestKey
+from parley_testing import LlmStub
+from parley_testing import TestKey as Key
 
 from .conftest import Chat, Event, User, parse_sse, read_events, running_chat
 
@@ -42,7 +43,7 @@ async def _wait_stored(chat: Chat, user: User, chat_id: str, count: int) -> list
 )
 async def test_llm_failures_end_with_a_clean_error(
     make_settings: Any,
-    signing_key: TestKey,
+    signing_key: Key,
     stub: LlmStub,
     marker: str,
     code: str,
@@ -90,7 +91,7 @@ async def test_llm_failures_end_with_a_clean_error(
     assert '"outcome": "run.error"' in logged.out
 
 
-async def test_unreachable_llm_is_llm_unavailable(make_settings: Any, signing_key: TestKey) -> None:
+async def test_unreachable_llm_is_llm_unavailable(make_settings: Any, signing_key: Key) -> None:
     settings = make_settings(LLM_BASE_URL="http://127.0.0.1:9/v1")
     async with running_chat(settings, signing_key) as chat:
         alice = chat.user()
@@ -119,7 +120,7 @@ async def test_disconnect_does_not_stop_the_reply(chat: Chat, stub: LlmStub) -> 
 
 
 async def test_reattach_with_last_event_id(
-    make_settings: Any, signing_key: TestKey, stub: LlmStub
+    make_settings: Any, signing_key: Key, stub: LlmStub
 ) -> None:
     # No retention of finished buffers: after the end, reattaching reads the stored run.
     async with running_chat(make_settings(RUN_BUFFER_RETENTION_SECONDS=0), signing_key) as chat:
@@ -196,7 +197,7 @@ async def test_cancel_stops_the_reply_and_keeps_the_partial_text(chat: Chat, stu
 
 
 async def test_cancel_while_the_model_has_not_answered_yet(
-    make_settings: Any, signing_key: TestKey, stub: LlmStub
+    make_settings: Any, signing_key: Key, stub: LlmStub
 ) -> None:
     async with running_chat(make_settings(LLM_TIMEOUT_SECONDS=30.0), signing_key) as chat:
         alice = chat.user()
@@ -227,18 +228,22 @@ async def test_a_second_message_while_replying_is_409(chat: Chat, stub: LlmStub)
     chat_id = (await chat.create_chat(alice))["id"]
     other_id = (await chat.create_chat(alice))["id"]
     async with chat.stream(alice, chat_id, "slow [stub:words=20] [stub:delay=30]") as ev:
-        await anext(ev)
+        started = await anext(ev)
         busy = await chat.http.post(
             f"/api/chats/{chat_id}/messages", json={"content": "me too"}, headers=alice.headers
         )
         assert busy.status_code == 409
         assert busy.json()["detail"]
+        # The chat says a reply is in flight, so a reloaded client can reattach to it.
+        in_flight = await chat.get_chat(alice, chat_id)
+        assert in_flight["active_run_id"] == started.data["run_id"]
         # Other chats are not blocked.
         other = await chat.send(alice, other_id, "meanwhile")
         assert other[-1].event == "run.completed"
         rest = [e async for e in ev]
     assert rest[-1].event == "run.completed"
     stored = await chat.get_chat(alice, chat_id)
+    assert stored["active_run_id"] is None
     assert [m["content"] for m in stored["messages"] if m["role"] == "user"] == [
         "slow [stub:words=20] [stub:delay=30]"
     ]
@@ -247,7 +252,7 @@ async def test_a_second_message_while_replying_is_409(chat: Chat, stub: LlmStub)
 
 
 async def test_two_replicas_share_one_run_per_chat_and_cancel(
-    make_settings: Any, signing_key: TestKey, stub: LlmStub
+    make_settings: Any, signing_key: Key, stub: LlmStub
 ) -> None:
     settings = make_settings()
     async with (
