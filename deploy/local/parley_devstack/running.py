@@ -88,7 +88,11 @@ def wait_upstreams_up(
     pending: list[str] = []
     with httpx.Client(timeout=2.0) as client:
         while time.monotonic() < deadline:
-            pools = client.get(f"{admin_url}/api/http/services").json()
+            answer = client.get(f"{admin_url}/api/http/services")
+            if answer.status_code != 200:  # /ping answers before the API router exists
+                time.sleep(0.2)
+                continue
+            pools = answer.json()
             pending = [
                 f"{pool['name']} {url}"
                 for pool in pools

@@ -109,8 +109,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 def _wait_routers(admin: str) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        routers = httpx.get(f"{admin}/api/http/routers").json()
-        if len([r for r in routers if r["provider"] == "file"]) == 4:
+        answer = httpx.get(f"{admin}/api/http/routers")
+        # /ping answers before the API router exists: a 404 here means "not yet".
+        file_routers = (
+            [r for r in answer.json() if r["provider"] == "file"] if answer.is_success else []
+        )
+        if len(file_routers) == 4:
             return
         time.sleep(0.1)
     raise TimeoutError("Traefik did not load the file provider's routers")
