@@ -38,13 +38,18 @@ def chat_out(row: ChatRow) -> ChatOut:
 _STATUS = {"COMPLETED": "completed", "CANCELLED": "cancelled", "ERROR": "error"}
 
 
-def messages_of(runs: list[RunRow]) -> list[MessageOut]:
-    """Two messages per finished run: the user's and the reply (partial when unfinished)."""
+def messages_of(runs: list[RunRow], active_run_id: str | None = None) -> list[MessageOut]:
+    """The user's message and the reply of each run, in order.
+
+    The reply of the run in flight is left out (follow it with the events endpoint); a run
+    left RUNNING by a replica that died shows as a failed, empty reply.
+    """
     messages: list[MessageOut] = []
     for run in runs:
-        status = _STATUS.get((run.status or "").upper())
-        if status is None:
-            continue  # still running elsewhere, or a state we do not produce
+        raw = (run.status or "").upper()
+        status = _STATUS.get(raw)
+        if status is None and raw not in {"RUNNING", "PENDING"}:
+            continue  # a state we never produce
         messages.append(
             MessageOut(
                 id=f"{run.run_id}:user",
@@ -54,12 +59,14 @@ def messages_of(runs: list[RunRow]) -> list[MessageOut]:
                 created_at=iso(run.created_at),
             )
         )
+        if status is None and run.run_id == active_run_id:
+            continue
         messages.append(
             MessageOut(
                 id=f"{run.run_id}:assistant",
                 role="assistant",
                 content=display_content(run),
-                status=status,  # type: ignore[arg-type]
+                status=status or "error",  # type: ignore[arg-type]
                 created_at=iso(run.updated_at),
             )
         )
@@ -68,5 +75,7 @@ def messages_of(runs: list[RunRow]) -> list[MessageOut]:
 
 def chat_detail(row: ChatRow, runs: list[RunRow], active_run_id: str | None) -> ChatDetail:
     return ChatDetail(
-        **chat_out(row).model_dump(), messages=messages_of(runs), active_run_id=active_run_id
+        **chat_out(row).model_dump(),
+        messages=messages_of(runs, active_run_id),
+        active_run_id=active_run_id,
     )

@@ -218,9 +218,17 @@ class Queries:
             "FROM owned ON CONFLICT (session_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
             "user_id = EXCLUDED.user_id, owner = EXCLUDED.owner, "
             "expires_at = EXCLUDED.expires_at, cancel_requested = false "
-            "WHERE l.expires_at < now() RETURNING 1) "
+            "WHERE l.expires_at < now() RETURNING 1), "
+            # The turn is stored as a RUNNING agno run right away (as agno's own background
+            # mode does), so the user's message survives a replica dying mid-reply; agno's
+            # final save of the same run_id overwrites it.
+            f"run AS (INSERT INTO {r} (run_id, session_id, run_type, agent_id, user_id, status, "
+            "run_index, run_data, created_at, updated_at) "
+            f"SELECT :rid, :id, 'agent', :agent_id, :uid, 'RUNNING', (SELECT COALESCE("
+            f"max(run_index) + 1, 0) FROM {r} WHERE session_id = :id), "
+            "CAST(:run_data AS jsonb), :now, :now WHERE EXISTS (SELECT 1 FROM ins) RETURNING 1) "
             "SELECT (SELECT count(*) FROM owned), (SELECT count(*) FROM ins), "
-            "COALESCE((SELECT untitled FROM owned), false)"
+            "COALESCE((SELECT untitled FROM owned), false), (SELECT count(*) FROM run)"
         )
         self._release = text(f"DELETE FROM {lt} WHERE run_id = :rid")  # noqa: S608
         self._renew = text(
@@ -242,7 +250,7 @@ class Queries:
             "(CASE WHEN jsonb_typeof(run_data->'metadata') = 'object' "
             "THEN run_data->'metadata' ELSE '{}'::jsonb END) || "
             "jsonb_build_object('parley', jsonb_build_object('code', CAST(:code AS text))))"
-            " WHERE run_id = :rid RETURNING run_id"
+            " WHERE run_id = :rid AND status IN ('CANCELLED', 'ERROR') RETURNING run_id"
         )
 
     async def ping(self) -> None:
@@ -321,16 +329,33 @@ class Queries:
         return bool(row[0])
 
     async def acquire_lease(
-        self, chat_id: str, user_id: str, run_id: str, owner: str, ttl: float
+        self,
+        chat_id: str,
+        user_id: str,
+        run_id: str,
+        owner: str,
+        ttl: float,
+        *,
+        agent_id: str,
+        run_data: str,
+        now: int,
     ) -> tuple[bool, bool, bool]:
-        """Return (chat owned by user, lease acquired, chat untitled) in one atomic statement."""
+        """Check ownership, take the chat's lease and store the RUNNING run, atomically.
+
+        Returns (chat owned by user, lease acquired, chat untitled).
+        """
+        params = {
+            "id": chat_id,
+            "uid": user_id,
+            "rid": run_id,
+            "owner": owner,
+            "ttl": ttl,
+            "agent_id": agent_id,
+            "run_data": run_data,
+            "now": now,
+        }
         async with self.engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    self._acquire,
-                    {"id": chat_id, "uid": user_id, "rid": run_id, "owner": owner, "ttl": ttl},
-                )
-            ).one()
+            row = (await conn.execute(self._acquire, params)).one()
         return bool(row[0]), bool(row[1]), bool(row[2])
 
     async def release_lease(self, run_id: str) -> None:

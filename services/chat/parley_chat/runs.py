@@ -28,6 +28,8 @@ from agno.agent import (
     RunErrorEvent,
 )
 from agno.models.openai import OpenAILike
+from agno.run.agent import RunInput, RunOutput
+from agno.run.base import RunStatus
 from openai import AsyncOpenAI
 
 from parley_chat import llm
@@ -38,6 +40,7 @@ from parley_chat.observability import Metrics
 log = structlog.get_logger("parley_chat.runs")
 
 AGENT_ID = "parley"
+AGENT_NAME = "Parley"
 CANCEL_CHANNEL = "parley_run_cancel"
 
 
@@ -257,22 +260,41 @@ class RunManager:
         )
         return Agent(
             id=AGENT_ID,
-            name="Parley",
+            name=AGENT_NAME,
             model=model,
             db=self.db,
             user_id=user_id,
             session_id=chat_id,
             system_message=s.SYSTEM_PROMPT or None,
             add_history_to_context=s.HISTORY_RUNS > 0,
-            num_history_runs=s.HISTORY_RUNS if s.HISTORY_RUNS > 0 else None,
+            # +1: this turn's own RUNNING row (no messages yet) is the last run agno reads.
+            num_history_runs=s.HISTORY_RUNS + 1 if s.HISTORY_RUNS > 0 else None,
             telemetry=False,
         )
 
     async def start_run(self, chat_id: str, user_id: str, content: str) -> RunState:
         """Take the chat's lease (ownership checked in the same statement) and start the run."""
         run_id = str(uuid.uuid4())
+        now = int(time.time())
+        pending = RunOutput(
+            run_id=run_id,
+            session_id=chat_id,
+            agent_id=AGENT_ID,
+            agent_name=AGENT_NAME,
+            user_id=user_id,
+            status=RunStatus.running,
+            input=RunInput(input_content=content),
+            created_at=now,
+        )
         owned, acquired, untitled = await self.queries.acquire_lease(
-            chat_id, user_id, run_id, self.owner, self.settings.RUN_LEASE_SECONDS
+            chat_id,
+            user_id,
+            run_id,
+            self.owner,
+            self.settings.RUN_LEASE_SECONDS,
+            agent_id=AGENT_ID,
+            run_data=orjson.dumps(pending.to_dict()).decode(),
+            now=now,
         )
         if not owned:
             raise ChatNotFound

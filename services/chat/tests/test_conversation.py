@@ -64,3 +64,20 @@ async def test_history_is_sent_and_survives_a_restart(
     assistant_turns = [m["content"] for m in messages if m["role"] == "assistant"]
     assert len(assistant_turns) == 2
     assert assistant_turns[0].startswith("Stub reply to: my name is Ada")
+
+
+async def test_history_window_is_configurable(
+    make_settings: Any, signing_key: Key, stub: LlmStub
+) -> None:
+    async with running_chat(make_settings(HISTORY_RUNS=1), signing_key) as chat:
+        alice = chat.user()
+        chat_id = (await chat.create_chat(alice))["id"]
+        for turn in ("turn one", "turn two", "turn three"):
+            await chat.send(alice, chat_id, turn)
+    sent = [r for r in stub.requests() if r.get("stream")][-1]["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["turn two", "turn three"]
+    async with running_chat(make_settings(HISTORY_RUNS=0), signing_key) as chat:
+        chat.users["alice"] = alice
+        await chat.send(alice, chat_id, "turn four")
+    sent = [r for r in stub.requests() if r.get("stream")][-1]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user"]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from typing import Any
 
 import psycopg
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
-from .conftest import running_chat
+from .conftest import parse_sse, running_chat
 
 
 async def test_lease_is_renewed_past_its_ttl(
@@ -36,24 +38,51 @@ async def test_expired_lease_of_a_dead_replica_is_taken_over(
     async with running_chat(make_settings(), signing_key) as chat:
         alice = chat.user()
         chat_id = (await chat.create_chat(alice))["id"]
+        # What a replica that died mid-reply leaves behind: its lease and the RUNNING turn.
+        dead_run = str(uuid.uuid4())
         with psycopg.connect(db_url, autocommit=True) as conn:
-            # A replica that died mid-reply left a lease behind.
             conn.execute(
                 "INSERT INTO ai.parley_run_leases (session_id, run_id, user_id, owner, expires_at)"
-                " VALUES (%s, 'dead-run', %s, 'dead-replica', now() + interval '1 hour')",
-                (chat_id, alice.id),
+                " VALUES (%s, %s, %s, 'dead-replica', now() + interval '1 hour')",
+                (chat_id, dead_run, alice.id),
+            )
+            conn.execute(
+                "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, "
+                "status, run_index, run_data, created_at) VALUES (%s, %s, 'agent', 'parley', %s, "
+                "'RUNNING', 0, %s, extract(epoch from now())::bigint)",
+                (
+                    dead_run,
+                    chat_id,
+                    alice.id,
+                    json.dumps({"run_id": dead_run, "input": {"input_content": "lost reply?"}}),
+                ),
             )
             busy = await chat.http.post(
                 f"/api/chats/{chat_id}/messages", json={"content": "x"}, headers=alice.headers
             )
             assert busy.status_code == 409
+            during = await chat.get_chat(alice, chat_id)
+            assert during["active_run_id"] == dead_run
+            assert [m["role"] for m in during["messages"]] == ["user"]
             conn.execute(
                 "UPDATE ai.parley_run_leases SET expires_at = now() - interval '1 second' "
                 "WHERE session_id = %s",
                 (chat_id,),
             )
+            # Reattaching to the lost run ends with a clear error instead of waiting forever.
+            lost = await chat.http.get(
+                f"/api/chats/{chat_id}/runs/{dead_run}/events", headers=alice.headers
+            )
+            assert parse_sse(lost.text)[-1].data["code"] == "run_lost"
             events = await chat.send(alice, chat_id, "after the crash")
             assert events[-1].event == "run.completed"
+            after = await chat.get_chat(alice, chat_id)
+            assert after["active_run_id"] is None
+            assert [(m["role"], m["status"], m["content"]) for m in after["messages"][:2]] == [
+                ("user", "completed", "lost reply?"),
+                ("assistant", "error", ""),
+            ]
+            assert after["messages"][2]["content"] == "after the crash"
             left = conn.execute(
                 "SELECT count(*) FROM ai.parley_run_leases WHERE session_id = %s", (chat_id,)
             ).fetchone()

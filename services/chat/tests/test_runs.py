@@ -237,6 +237,10 @@ async def test_a_second_message_while_replying_is_409(chat: Chat, stub: LlmStub)
         # The chat says a reply is in flight, so a reloaded client can reattach to it.
         in_flight = await chat.get_chat(alice, chat_id)
         assert in_flight["active_run_id"] == started.data["run_id"]
+        # The user's message is stored as soon as the turn starts; the reply when it ends.
+        assert [(m["role"], m["content"]) for m in in_flight["messages"]] == [
+            ("user", "slow [stub:words=20] [stub:delay=30]")
+        ]
         # Other chats are not blocked.
         other = await chat.send(alice, other_id, "meanwhile")
         assert other[-1].event == "run.completed"
