@@ -35,6 +35,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.DB_POOL_SIZE,
         # No pool_pre_ping: it costs a round trip per checkout on the hot path.
         pool_recycle=1800,
+        # A database that does not answer must turn into a quick 503, not a hung request.
+        connect_args={"connect_timeout": 5},
         json_serializer=json_serializer,
     )
 
@@ -230,7 +232,10 @@ class Queries:
             "SELECT (SELECT count(*) FROM owned), (SELECT count(*) FROM ins), "
             "COALESCE((SELECT untitled FROM owned), false), (SELECT count(*) FROM run)"
         )
-        self._release = text(f"DELETE FROM {lt} WHERE run_id = :rid")  # noqa: S608
+        self._release = text(
+            f"WITH d AS (DELETE FROM {lt} WHERE run_id = :rid RETURNING 1) "  # noqa: S608
+            f"SELECT (SELECT status FROM {r} WHERE run_id = :rid)"
+        )
         self._renew = text(
             f"UPDATE {lt} SET expires_at = now() + make_interval(secs => :ttl) "  # noqa: S608
             "WHERE owner = :owner AND run_id = ANY(:rids) RETURNING run_id, cancel_requested"
@@ -358,9 +363,11 @@ class Queries:
             row = (await conn.execute(self._acquire, params)).one()
         return bool(row[0]), bool(row[1]), bool(row[2])
 
-    async def release_lease(self, run_id: str) -> None:
+    async def release_lease(self, run_id: str) -> str | None:
+        """Drop the run's lease; return the run's stored status (checks agno's final save)."""
         async with self.engine.begin() as conn:
-            await conn.execute(self._release, {"rid": run_id})
+            status = (await conn.execute(self._release, {"rid": run_id})).scalar()
+        return str(status) if status is not None else None
 
     async def renew_leases(self, owner: str, run_ids: list[str], ttl: float) -> dict[str, bool]:
         async with self.engine.begin() as conn:

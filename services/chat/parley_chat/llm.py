@@ -16,6 +16,7 @@ LLM_TIMEOUT = "llm_timeout"
 LLM_ERROR = "llm_error"
 INTERNAL_ERROR = "internal_error"
 RUN_LOST = "run_lost"
+STORAGE_ERROR = "storage_unavailable"
 
 ERROR_MESSAGES = {
     LLM_UNAVAILABLE: "The language model is unavailable right now. Please try again.",
@@ -23,6 +24,7 @@ ERROR_MESSAGES = {
     LLM_ERROR: "The language model failed to produce a reply. Please try again.",
     INTERNAL_ERROR: "The reply could not be generated. Please try again.",
     RUN_LOST: "The reply was interrupted before it finished. Please try again.",
+    STORAGE_ERROR: "The reply could not be saved. Please try again.",
 }
 
 _UNAVAILABLE_STATUSES = {429, 502, 503, 504}

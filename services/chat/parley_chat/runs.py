@@ -366,15 +366,36 @@ class RunManager:
             )
             self._spawn(self._forget_later(state))
 
-    async def _release(self, state: RunState) -> None:
+    async def _release(self, state: RunState) -> str | None:
+        """Drop the chat's lease; return the run's stored status (None when unknown)."""
         state.finishing = True
         try:
-            await self.queries.release_lease(state.run_id)
-        except Exception as exc:  # the lease then expires on its own
+            return await self.queries.release_lease(state.run_id)
+        except Exception as exc:
             log.warning("lease_release_failed", run_id=state.run_id, error=type(exc).__name__)
+            # Retry in the background so the chat unblocks soon after the database is back
+            # (the lease would otherwise hold until it expires).
+            self._spawn(self._release_later(state.run_id))
+            return None
+
+    async def _release_later(self, run_id: str) -> None:
+        for _ in range(int(self.settings.RUN_LEASE_SECONDS) + 1):
+            await asyncio.sleep(1.0)
+            try:
+                await self.queries.release_lease(run_id)
+                return
+            except Exception:  # noqa: S112 - still down: try again, the lease expires anyway
+                continue
 
     async def _end_completed(self, state: RunState) -> None:
-        await self._release(state)
+        stored = await self._release(state)
+        if stored != "COMPLETED":
+            # agno swallows storage errors: a reply the database did not keep must not be
+            # reported as completed (the client would trust it and it would be gone on reload).
+            log.error("run_not_stored", run_id=state.run_id, stored_status=stored)
+            self.metrics.runs_failed.labels(llm.STORAGE_ERROR).inc()
+            state.finish("run.error", _error_payload(state.run_id, llm.STORAGE_ERROR))
+            return
         self.metrics.runs_completed.inc()
         message = assistant_message(state.run_id, state.text, "completed", time.time())
         state.finish("run.completed", {"run_id": state.run_id, "message": message})
@@ -519,7 +540,7 @@ class RunManager:
         while True:
             try:
                 conn = await psycopg.AsyncConnection.connect(
-                    self.settings.libpq_url, autocommit=True
+                    self.settings.libpq_url, autocommit=True, connect_timeout=5
                 )
                 async with conn:
                     await conn.execute(f"LISTEN {CANCEL_CHANNEL}")

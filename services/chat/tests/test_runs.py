@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+import psycopg
 import pytest
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
@@ -321,3 +322,31 @@ async def test_deleting_a_chat_mid_reply_stops_it(chat: Chat, stub: LlmStub) -> 
     assert rest[-1].event == "run.cancelled"
     assert (await chat.http.get(f"/api/chats/{chat_id}", headers=alice.headers)).status_code == 404
     assert (await chat.http.get("/api/chats", headers=alice.headers)).json()["items"] == []
+
+
+async def test_a_reply_the_database_did_not_keep_is_not_reported_completed(
+    chat: Chat, stub: LlmStub, db_url: str
+) -> None:
+    alice = chat.user()
+    chat_id = (await chat.create_chat(alice))["id"]
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        # The final save of a reply fails (as with a full disk); agno only logs such errors.
+        conn.execute(
+            "CREATE FUNCTION refuse_completed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.status = 'COMPLETED' THEN RAISE EXCEPTION 'disk full'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse_completed BEFORE UPDATE ON ai.agno_runs "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_completed()"
+        )
+        events = await chat.send(alice, chat_id, "will this be kept?")
+        assert events[-1].event == "run.error"
+        assert events[-1].data["code"] == "storage_unavailable"
+        stored = await chat.get_chat(alice, chat_id)
+        assert [(m["role"], m["status"]) for m in stored["messages"]] == [
+            ("user", "completed"),
+            ("assistant", "error"),
+        ]
+        conn.execute("DROP TRIGGER refuse_completed ON ai.agno_runs")
+    assert (await chat.send(alice, chat_id, "and now?"))[-1].event == "run.completed"
