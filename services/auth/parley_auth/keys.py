@@ -35,6 +35,7 @@ class SigningKey:
 
     def public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self.public_key, as_dict=True)
+        jwk.pop("key_ops", None)  # RFC 7517 4.3: "use" and "key_ops" should not be combined
         return {**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
 
     @classmethod

@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley_auth.config import Settings
 from parley_auth.models import LoginThrottle as Row
 
+MAX_KEY_LENGTH = 320
+
 
 def email_key(email: str) -> str:
-    return email.strip().lower()
+    # Any string may arrive as a login name; the key column holds at most 320 characters.
+    return email.strip().lower()[:MAX_KEY_LENGTH]
 
 
 class LoginThrottle:

@@ -12,11 +12,14 @@ from parley_auth.config import DEV_RESET_PASSWORD_SECRET, Settings, SettingsErro
 
 from .conftest import AuthFactory
 
+# Refusal happens before any connection is made, so these tests need no database.
+UNREACHABLE_DB = "postgresql://nobody@127.0.0.1:1/auth"
 
-def settings(database_url: str, key_file: Path, **overrides: Any) -> Settings:
+
+def settings(key_file: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "ENV": "production",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": UNREACHABLE_DB,
         "SIGNING_KEY_FILES": str(key_file),
         "RESET_PASSWORD_TOKEN_SECRET": "r" * 40,
         "VERIFICATION_TOKEN_SECRET": "v" * 40,
@@ -38,21 +41,21 @@ def settings(database_url: str, key_file: Path, **overrides: Any) -> Settings:
     ],
 )
 def test_production_refuses_unfit_settings(
-    database_url: str, key_file: Path, overrides: dict[str, Any], named: str
+    key_file: Path, overrides: dict[str, Any], named: str
 ) -> None:
     with pytest.raises(SettingsError, match=named):
-        create_app(settings(database_url, key_file, **overrides))
+        create_app(settings(key_file, **overrides))
 
 
-def test_production_defaults_are_all_refused(database_url: str) -> None:
+def test_production_defaults_are_all_refused() -> None:
     with pytest.raises(SettingsError) as refused:
-        create_app(Settings(ENV="production", DATABASE_URL=database_url))
+        create_app(Settings(ENV="production", DATABASE_URL=UNREACHABLE_DB))
     message = str(refused.value)
     for name in ("SIGNING_KEY_FILES", "RESET_PASSWORD_TOKEN_SECRET", "VERIFICATION_TOKEN_SECRET"):
         assert name in message
 
 
-def test_a_small_or_non_rsa_key_is_refused(database_url: str, tmp_path: Path) -> None:
+def test_a_small_or_non_rsa_key_is_refused(tmp_path: Path) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -66,7 +69,7 @@ def test_a_small_or_non_rsa_key_is_refused(database_url: str, tmp_path: Path) ->
         )
     )
     with pytest.raises(SettingsError, match=r"SIGNING_KEY_FILES.*1024 bits"):
-        create_app(settings(database_url, small))
+        create_app(settings(small))
     curve = tmp_path / "ec.pem"
     curve.write_bytes(
         ec.generate_private_key(ec.SECP256R1()).private_bytes(
@@ -76,14 +79,14 @@ def test_a_small_or_non_rsa_key_is_refused(database_url: str, tmp_path: Path) ->
         )
     )
     with pytest.raises(SettingsError, match="not an RSA private key"):
-        create_app(settings(database_url, curve))
+        create_app(settings(curve))
 
 
 def test_serve_refuses_to_start_and_names_the_setting(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("ENV", "production")
-    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE_DB)
     monkeypatch.delenv("SIGNING_KEY_FILES", raising=False)
     monkeypatch.delenv("RESET_PASSWORD_TOKEN_SECRET", raising=False)
     assert main(["serve", "--port", "1"]) == 2

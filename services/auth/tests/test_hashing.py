@@ -19,7 +19,10 @@ async def test_healthz_answers_while_eight_logins_hash(
     make_settings: Callable[..., Settings],
 ) -> None:
     # A real server on its own event loop: a blocked loop shows as late answers.
-    app = create_app(make_settings(PASSWORD_HASH_PROFILE="standard"), mailer=Outbox())
+    # One hashing thread leaves the second core to the server loop and the client, so the
+    # comparison holds on a busy 2-core machine; a blocking hash stalls the loop regardless.
+    settings = make_settings(PASSWORD_HASH_PROFILE="standard", PASSWORD_HASH_WORKERS=1)
+    app = create_app(settings, mailer=Outbox())
     with serve_asgi(app) as url:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             registered = await client.post(
@@ -44,10 +47,10 @@ async def test_healthz_answers_while_eight_logins_hash(
             assert await asyncio.gather(*logins) == [200] * 8
 
     assert health == [200] * 5
-    # Every health check came back before even the first login was done...
-    assert health_done < min(finished), (health_done, finished)
-    # ...and five of them took a small fraction of what eight logins take.
-    assert health_time < max(finished) / 10, (health_time, max(finished))
+    # The health checks were all answered while the logins still had a long way to go...
+    assert health_done < max(finished) / 2, (health_done, finished)
+    # ...each in a small fraction of a login's time (a blocked loop makes them ~ equal).
+    assert health_time < max(finished) / 4, (health_time, max(finished))
 
 
 async def test_unknown_email_costs_as_much_as_a_wrong_password(make_auth: AuthFactory) -> None:

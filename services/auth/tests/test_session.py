@@ -64,6 +64,17 @@ async def test_bad_credentials_all_look_the_same(auth: Auth) -> None:
         assert "set-cookie" not in response.headers
 
 
+async def test_oversized_login_fields_are_plain_bad_credentials(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    for username, password in [
+        ("a" * 400 + "@example.com", PASSWORD),
+        ("alice@example.com", "p" * 10_000),
+    ]:
+        response = await auth.login(username, password)
+        assert response.status_code == 400
+        assert response.json() == {"detail": "LOGIN_BAD_CREDENTIALS"}
+
+
 async def test_login_without_form_fields_is_422(auth: Auth) -> None:
     assert (await auth.client.post("/auth/login", data={"username": "a@b.c"})).status_code == 422
     response = await auth.client.post("/auth/login", json={"username": "a", "password": "b"})

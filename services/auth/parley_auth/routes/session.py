@@ -12,6 +12,7 @@ from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
 from parley_auth.refresh import InvalidRefreshToken
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
+from parley_auth.users import MAX_PASSWORD_LENGTH
 
 REFRESH_COOKIE = "parley_refresh"
 COOKIE_PATH = "/auth"
@@ -77,7 +78,9 @@ async def login(
             detail=LOGIN_TOO_MANY_ATTEMPTS,
             headers={"Retry-After": str(retry_after)},
         )
-    user = await user_manager.authenticate(credentials)
+    # A password the policy could never have accepted is not worth hashing (nor a DoS vector).
+    too_long = len(credentials.password) > MAX_PASSWORD_LENGTH
+    user = None if too_long else await user_manager.authenticate(credentials)
     if user is None or not user.is_active:
         await runtime.throttle.record_failure(session, credentials.username)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=ErrorCode.LOGIN_BAD_CREDENTIALS)
