@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 
 from parley_chat.db import ChatRow, RunRow
 from parley_chat.runs import display_content, iso
@@ -22,9 +23,10 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         updated, _, chat_id = raw.partition(":")
-        if not chat_id or len(chat_id) > 64:
+        stamp = int(updated)
+        if not 0 <= stamp < 2**63:
             raise InvalidCursor
-        return int(updated), chat_id
+        return stamp, str(uuid.UUID(chat_id))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor from exc
 

@@ -9,13 +9,27 @@ from pydantic import BaseModel, StringConstraints, field_validator
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+def clean_text(value: str) -> str:
+    """Text PostgreSQL can store: no NUL, no lone surrogates (JSON allows both)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value.replace("\x00", "")
+
+
 class ChatCreate(BaseModel):
     title: Title | None = None
 
     @field_validator("title")
     @classmethod
     def _no_nul(cls, value: str | None) -> str | None:
-        return value.replace("\x00", "") if value else value
+        if not value:
+            return value
+        cleaned = clean_text(value).strip()
+        if not cleaned:
+            raise ValueError("title must not be blank")
+        return cleaned
 
 
 class ChatUpdate(BaseModel):
@@ -24,7 +38,7 @@ class ChatUpdate(BaseModel):
     @field_validator("title")
     @classmethod
     def _no_nul(cls, value: str) -> str:
-        cleaned = value.replace("\x00", "").strip()
+        cleaned = clean_text(value).strip()
         if not cleaned:
             raise ValueError("title must not be blank")
         return cleaned
@@ -36,6 +50,7 @@ class MessageCreate(BaseModel):
     @field_validator("content")
     @classmethod
     def _not_blank(cls, value: str) -> str:
+        value = clean_text(value)
         if not value.strip():
             raise ValueError("content must not be blank")
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -58,6 +59,10 @@ async def test_ids_are_made_by_the_server(chat: Chat) -> None:
     assert (await chat.http.get(f"/api/chats/{chosen}", headers=alice.headers)).status_code == 404
 
 
+def _cursor(stamp: str, chat_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{stamp}:{chat_id}".encode()).decode().rstrip("=")
+
+
 async def test_validation_errors_are_422_json(chat: Chat) -> None:
     alice = chat.user()
     chat_id = (await chat.create_chat(alice))["id"]
@@ -76,6 +81,9 @@ async def test_validation_errors_are_422_json(chat: Chat) -> None:
         ("GET", "/api/chats?limit=0", None),
         ("GET", "/api/chats?limit=101", None),
         ("GET", "/api/chats?cursor=not-a-cursor", None),
+        ("GET", f"/api/chats?cursor={_cursor('99999999999999999999', chat_id)}", None),
+        ("GET", f"/api/chats?cursor={_cursor('1', 'nul' + chr(0))}", None),
+        ("PATCH", f"/api/chats/{chat_id}", {"title": "\x00"}),
         ("GET", "/api/chats/not-a-uuid", None),
         ("POST", f"/api/chats/{chat_id}/runs/not-a-uuid/cancel", None),
     ]
@@ -83,16 +91,27 @@ async def test_validation_errors_are_422_json(chat: Chat) -> None:
         response = await chat.http.request(method, path, json=body, headers=h)
         assert response.status_code == 422, (method, path, body, response.text)
         assert "detail" in response.json()
+    surrogate = await chat.http.post(
+        f"/api/chats/{chat_id}/messages",
+        content=b'{"content": "\\ud800 lone surrogate"}',
+        headers={**h, "Content-Type": "application/json"},
+    )
+    assert surrogate.status_code == 422, surrogate.text
     broken = await chat.http.post(
         f"/api/chats/{chat_id}/messages",
         content=b"{not json",
         headers={**h, "Content-Type": "application/json"},
     )
     assert broken.status_code == 422
+    # NUL characters are dropped rather than breaking storage.
+    nul = await chat.http.post(
+        f"/api/chats/{chat_id}/messages", json={"content": "a\x00b"}, headers=h
+    )
+    assert nul.status_code == 200 and "run.completed" in nul.text
     # The longest allowed message is accepted; nothing above was stored.
     ok = await chat.http.post(
         f"/api/chats/{chat_id}/messages", json={"content": "y" * 32_000}, headers=h
     )
     assert ok.status_code == 200
     stored = await chat.get_chat(alice, chat_id)
-    assert [m["content"] for m in stored["messages"] if m["role"] == "user"] == ["y" * 32_000]
+    assert [m["content"] for m in stored["messages"] if m["role"] == "user"] == ["ab", "y" * 32_000]
