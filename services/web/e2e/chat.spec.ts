@@ -183,6 +183,23 @@ test("a reload during a reply reattaches to the run and shows it to the end", as
   expect(await assistantMessages(page).last().innerText()).toBe(shown);
 });
 
+test("a reply in flight shows in a second tab, which follows it to the end", async ({ page, context }) => {
+  await register(page, uniqueEmail("tabs"));
+  await send(page, "Count with me [stub:delay=120] [stub:words=50]");
+  await expect.poll(async () => (await assistantMessages(page).last().innerText()).length).toBeGreaterThan(10);
+  // A new tab knows nothing of the run: the chat service says which run is in flight.
+  const other = await context.newPage();
+  await other.goto(page.url());
+  await expect(userMessages(other).last()).toHaveText("Count with me [stub:delay=120] [stub:words=50]");
+  const followed = assistantMessages(other).last();
+  await expect(followed).toHaveAttribute("data-status", "streaming");
+  await expect(composer(other)).toBeDisabled();
+  await expect(followed).toHaveAttribute("data-status", "completed", { timeout: 20_000 });
+  await expect(assistantMessages(page).last()).toHaveAttribute("data-status", "completed");
+  expect(await followed.innerText()).toBe(await assistantMessages(page).last().innerText());
+  await expect(assistantMessages(other)).toHaveCount(1);
+});
+
 test("two users in two browsers never see each other's chats", async ({ browser }) => {
   const alice = await browser.newContext();
   const bob = await browser.newContext();

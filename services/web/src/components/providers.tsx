@@ -21,6 +21,7 @@ export const runErrors = new Map<string, string>();
 
 function mergeFinishedRun(detail: ChatDetail | undefined, run: RunState): ChatDetail | undefined {
   if (!detail) return detail;
+  detail = { ...detail, active_run_id: null };
   const messages = detail.messages.filter((m) => ["completed", "cancelled", "error"].includes(m.status));
   const last = messages.at(-1);
   const extra: ChatMessage[] = [];

@@ -2,11 +2,12 @@
  * Runs (streamed replies) by chat, kept outside React so that a reply keeps streaming while
  * the user switches chats or the URL changes from /chats to /chats/{id}.
  *
- * Reattaching after a reload: while a run streams, its id, the id of its first event and the
- * user's text are kept in sessionStorage (per tab, no secret in it). After a reload the chat
- * page finds that record and reads GET /runs/{run_id}/events from the first event on, which
- * replays the partial reply and then follows the live run; a finished run answers with its
- * stored result. Within one page load a dropped stream reconnects with Last-Event-ID.
+ * Reattaching after a reload: the chat detail names the run in flight (`active_run_id`) and
+ * lists its question; the page then reads GET /runs/{run_id}/events from the start, which
+ * replays the partial reply and follows the live run (a finished run answers with its stored
+ * result). This tab also keeps {run id, first event id, question} in sessionStorage while a
+ * run streams (no secret in it), used when the server does not say (an older chat service).
+ * Within one page load a dropped stream reconnects with Last-Event-ID.
  */
 import type { ApiClient } from "./api";
 import { ApiError, describeError } from "./errors";
@@ -148,10 +149,27 @@ export class RunManager {
     await this.follow(chatId, response, controller);
   }
 
-  /** Reattaches to a run this tab was following before a reload. Returns false when none. */
-  async resume(chatId: string): Promise<boolean> {
+  /**
+   * Reattaches to the chat's run in flight, once its detail is loaded. `activeRunId` is the
+   * server's word (null: nothing in flight; undefined: the server does not say, so this
+   * tab's record decides). Returns false when there is nothing to follow.
+   */
+  async resume(chatId: string, activeRunId?: string | null, question?: string): Promise<boolean> {
     if (this.runs.has(chatId)) return isActive(this.runs.get(chatId));
-    const stored = this.readStored(chatId);
+    const record = this.readStored(chatId);
+    let stored: StoredRun | null;
+    if (activeRunId === undefined) {
+      stored = record;
+    } else if (activeRunId === null) {
+      // Finished meanwhile: the detail already holds its messages.
+      if (record) this.removeStored(chatId);
+      stored = null;
+    } else {
+      stored =
+        record?.runId === activeRunId
+          ? record
+          : { runId: activeRunId, firstEventId: null, userContent: question ?? "", userCreatedAt: new Date().toISOString() };
+    }
     if (!stored) return false;
     const controller = new AbortController();
     this.controllers.set(chatId, controller);

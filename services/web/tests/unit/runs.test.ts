@@ -119,6 +119,31 @@ describe("RunManager", () => {
     expect(await setup(server, storage).runs.resume("c1")).toBe(false);
   });
 
+  it("follows the run the server names as in flight, from its start (a new tab knows nothing)", async () => {
+    const server = new FakeServer().on("GET", "/api/chats/c1/runs/r9/events", () =>
+      sseStream([
+        event(0, "run.started", { run_id: "r9" }),
+        event(5, "message.delta", { text: "Hello" }),
+        event(6, "run.completed", { run_id: "r9", message: null }),
+      ]),
+    );
+    const { runs } = setup(server);
+    expect(await runs.resume("c1", "r9", "Greet me")).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.calls("GET", "/api/chats/c1/runs/r9/events")[0]!.headers.get("Last-Event-ID")).toBeNull();
+    expect(runs.get("c1")).toMatchObject({ userContent: "Greet me", outcome: "completed", text: "Hello" });
+  });
+
+  it("drops this tab's record when the server says nothing is in flight any more", async () => {
+    const storage = new MemoryStorage();
+    storage.setItem("parley.run.c1", JSON.stringify({ runId: "r1", firstEventId: "0", userContent: "Hi", userCreatedAt: "" }));
+    const server = new FakeServer();
+    const { runs } = setup(server, storage);
+    expect(await runs.resume("c1", null)).toBe(false);
+    expect(storage.length).toBe(0);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("Stop before run.started still cancels the run once its id is known", async () => {
     let cancelled = false;
     let go: () => void = () => undefined;

@@ -74,9 +74,13 @@ export function ChatView({ chatId }: { chatId: string | null }) {
     enabled: !!chatId,
   });
 
+  const loaded = detail.data;
+  const activeRunId = loaded?.active_run_id;
+  const lastQuestion = loaded?.messages.findLast((m) => m.role === "user")?.content;
+  const detailLoaded = !!loaded;
   useEffect(() => {
-    if (chatId) void runs.resume(chatId);
-  }, [chatId, runs]);
+    if (chatId && detailLoaded) void runs.resume(chatId, activeRunId, lastQuestion);
+  }, [chatId, detailLoaded, activeRunId, lastQuestion, runs]);
 
   useEffect(() => {
     if (!running) composerRef.current?.focus();
