@@ -54,6 +54,10 @@ test("register, log in, stream a reply, reload, rename, delete, log out", async 
   await logIn(page, email);
   await expect(page).toHaveURL(/\/chats$/);
   await expect(page.getByText("How can I help today?")).toBeVisible();
+  // No token where scripts could read it: not in storage, not in a readable cookie (JWTs start "eyJ").
+  const readable = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  expect(readable).not.toContain("eyJ");
+  expect((await page.context().cookies()).find((c) => c.value.startsWith("eyJ") && !c.httpOnly)).toBeUndefined();
 
   // Empty messages cannot be sent; Shift+Enter makes a new line.
   await expect(page.getByRole("button", { name: "Send message" })).toBeDisabled();

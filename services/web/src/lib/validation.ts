@@ -13,15 +13,22 @@ export function validateEmail(email: string): string | null {
   return null;
 }
 
+/** The auth service does not check local parts this short: they would forbid most passwords. */
+const MIN_CHECKED_LOCAL_PART = 3;
+
 export function validatePassword(email: string, password: string): string | null {
-  if (password.length < PASSWORD_MIN_LENGTH) {
+  // Characters as the server counts them (code points, not UTF-16 units).
+  const length = Array.from(password).length;
+  if (length < PASSWORD_MIN_LENGTH) {
     return `Use at least ${PASSWORD_MIN_LENGTH} characters`;
   }
-  if (password.length > PASSWORD_MAX_LENGTH) {
+  if (length > PASSWORD_MAX_LENGTH) {
     return `Use at most ${PASSWORD_MAX_LENGTH} characters`;
   }
-  const localPart = email.trim().split("@")[0]?.toLowerCase() ?? "";
-  if (localPart && password.toLowerCase().includes(localPart)) {
+  const trimmed = email.trim();
+  const at = trimmed.lastIndexOf("@");
+  const localPart = (at >= 0 ? trimmed.slice(0, at) : trimmed).toLowerCase();
+  if (Array.from(localPart).length >= MIN_CHECKED_LOCAL_PART && password.toLowerCase().includes(localPart)) {
     return "The password must not contain your email name (the part before @)";
   }
   return null;

@@ -8,11 +8,16 @@ describe("client-side rules (same as the auth service's)", () => {
     expect(validatePassword("ada@example.com", "x".repeat(12))).toBeNull();
     expect(validatePassword("ada@example.com", "x".repeat(128))).toBeNull();
     expect(validatePassword("ada@example.com", "x".repeat(129))).toMatch(/at most 128/);
+    // Counted in characters like the server: 12 emoji are 12 characters, not 24.
+    expect(validatePassword("ada@example.com", "🔑".repeat(12))).toBeNull();
+    expect(validatePassword("ada@example.com", "🔑".repeat(6))).toMatch(/at least 12/);
   });
 
   it("a password must not contain the email's local part", () => {
     expect(validatePassword("lovelace@example.com", "my-LoveLace-2024!")).toMatch(/email name/);
     expect(validatePassword("lovelace@example.com", "analytical engine")).toBeNull();
+    // Like the server: local parts under 3 characters are not checked.
+    expect(validatePassword("jo@example.com", "jolly good password")).toBeNull();
   });
 
   it("emails need a name, an @ and a domain", () => {
