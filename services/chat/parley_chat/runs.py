@@ -74,6 +74,7 @@ class SseEvent:
 
 
 KEEPALIVE = b": keep-alive\n\n"
+Batch = list[SseEvent] | None
 
 
 def assistant_message(run_id: str, content: str, status: str, created_at: float) -> dict[str, Any]:
@@ -171,15 +172,20 @@ class RunState:
         self.outcome = event
         self.publish(SseEvent(self.offset + 1, event, data))
 
-    async def follow(self, after: int, keepalive: float) -> AsyncIterator[SseEvent | None]:
-        """Events with id > ``after``, then live ones until the end; None means keep-alive."""
+    async def follow(self, after: int, keepalive: float) -> AsyncIterator[Batch]:
+        """Events with id > ``after``, then live ones until the end; None means keep-alive.
+
+        Events are yielded in batches: whatever accumulated while the client's previous write
+        was in flight goes out in one write (fewer syscalls under load).
+        """
         index = 0
         while True:
-            while index < len(self.events):
-                event = self.events[index]
-                index += 1
-                if event.id > after:
-                    yield event
+            if index < len(self.events):
+                batch = [e for e in self.events[index:] if e.id > after]
+                index = len(self.events)
+                if batch:
+                    yield batch
+                continue
             if self.done:
                 return
             wake = self._wake
@@ -470,7 +476,7 @@ class RunManager:
     # -- reattach ----------------------------------------------------------------------------
     async def events(
         self, chat_id: str, user_id: str, run_id: str, after: int
-    ) -> AsyncIterator[SseEvent | None]:
+    ) -> AsyncIterator[Batch]:
         """The run's events after ``after``; raises ChatNotFound before the stream starts."""
         state = self.runs.get(run_id)
         if state is not None and state.chat_id == chat_id and state.user_id == user_id:
@@ -485,15 +491,14 @@ class RunManager:
 
     async def _await_remote(
         self, chat_id: str, user_id: str, run_id: str, after: int
-    ) -> AsyncIterator[SseEvent | None]:
+    ) -> AsyncIterator[Batch]:
         """A run owned by another replica: no live deltas here; wait for its stored result."""
         interval = 1.0
         waited = 0.0
         while True:
             row = await self.queries.get_run(chat_id, user_id, run_id)
             if row is not None and is_finished(row):
-                for event in stored_events(row, after):
-                    yield event
+                yield stored_events(row, after)
                 return
             lease = await self.queries.lease_of(chat_id, user_id, run_id)
             if lease is None or not lease[1]:
@@ -501,12 +506,13 @@ class RunManager:
                 await asyncio.sleep(interval)
                 row = await self.queries.get_run(chat_id, user_id, run_id)
                 if row is not None and is_finished(row):
-                    for event in stored_events(row, after):
-                        yield event
+                    yield stored_events(row, after)
                     return
-                if after < 0:
-                    yield SseEvent(0, "run.started", {"run_id": run_id})
-                yield SseEvent(1, "run.error", _error_payload(run_id, llm.RUN_LOST))
+                lost = [
+                    SseEvent(0, "run.started", {"run_id": run_id}),
+                    SseEvent(1, "run.error", _error_payload(run_id, llm.RUN_LOST)),
+                ]
+                yield [e for e in lost if e.id > after]
                 return
             await asyncio.sleep(interval)
             waited += interval
@@ -563,6 +569,5 @@ def _error_payload(run_id: str, code: str) -> dict[str, Any]:
     return {"run_id": run_id, "code": code, "message": llm.ERROR_MESSAGES[code]}
 
 
-async def _replay(events: list[SseEvent]) -> AsyncIterator[SseEvent | None]:
-    for event in events:
-        yield event
+async def _replay(events: list[SseEvent]) -> AsyncIterator[Batch]:
+    yield events

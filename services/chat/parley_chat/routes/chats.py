@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from parley_chat import chats
 from parley_chat.deps import CurrentUser, ServicesDep
 from parley_chat.observability import Metrics
-from parley_chat.runs import AGENT_ID, KEEPALIVE, ChatBusy, ChatNotFound, RunNotActive, SseEvent
+from parley_chat.runs import AGENT_ID, KEEPALIVE, Batch, ChatBusy, ChatNotFound, RunNotActive
 from parley_chat.schemas import ChatCreate, ChatDetail, ChatList, ChatOut, ChatUpdate, MessageCreate
 
 router = APIRouter(prefix="/api/chats", tags=["chats"])
@@ -25,12 +25,12 @@ def _not_found(detail: str = NOT_FOUND) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
 
 
-def _sse(events: AsyncIterator[SseEvent | None], metrics: Metrics) -> StreamingResponse:
+def _sse(batches: AsyncIterator[Batch], metrics: Metrics) -> StreamingResponse:
     async def body() -> AsyncIterator[bytes]:
         metrics.open_streams.inc()
         try:
-            async for event in events:
-                yield KEEPALIVE if event is None else event.encode()
+            async for batch in batches:
+                yield KEEPALIVE if batch is None else b"".join(e.encode() for e in batch)
         finally:
             metrics.open_streams.dec()
 
