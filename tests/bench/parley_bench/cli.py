@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from parley_bench import machine, report, scenarios
 from parley_bench.loadgen import VirtualUser
 from parley_bench.stack import Stack, running_stack
 
-SECTIONS = ("auth", "throughput", "chat_length", "history", "streams")
+SECTIONS = ("auth", "throughput", "profile", "chat_length", "history", "streams")
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results"
 
 
@@ -24,15 +25,24 @@ def _log(msg: str) -> None:
 
 
 async def _run(
-    stack: Stack, plan: scenarios.Plan, sections: set[str], data: dict[str, Any]
+    stack: Stack, plan: scenarios.Plan, sections: set[str], data: dict[str, Any], out: Path
 ) -> None:
-    from parley_bench import history, streams
+    from parley_bench import history, profile, streams
+
+    timings: dict[str, float] = data.setdefault("section_s", {})
+    clock = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = round(time.monotonic() - clock, 1)
+        clock = time.monotonic()
 
     users: list[VirtualUser] = []
     if "auth" in sections or "throughput" in sections:
         _log(f"auth: registering and logging in {plan.auth_users} users")
         data["auth"], users = await scenarios.auth_section(stack, plan.auth_users)
         _log(f"auth: {data['auth']['logins_per_s']} logins/s")
+        lap("auth")
     if "throughput" in sections:
         for users_count, turns in plan.levels:
             _log(f"throughput: {users_count} users x {turns} turns against 4 targets")
@@ -42,18 +52,26 @@ async def _run(
                 f"  {row['target']:15} {row['users']:3} users: {row['turns_per_s']} turns/s, "
                 f"TTFT p50 {row['ttft_ms'].get('p50')} ms, errors {row['errors']}"
             )
+        lap("throughput")
+    if "profile" in sections:
+        _log("profile: py-spy on the chat process and on AgentOS, 16 users")
+        data["profile"] = await profile.profile_section(stack, out)
+        lap("profile")
     if "chat_length" in sections:
         _log(f"chat length: a turn in a {plan.long_chat_turns}-turn chat vs a new chat")
         data["chat_length"] = await history.chat_length_section(stack, plan)
+        lap("chat_length")
     if "history" in sections:
         _log(
             f"history: {plan.history_chats} chats x {plan.history_turns} turns, then "
             f"{plan.history_long_factor}x longer"
         )
         data["history"] = await history.history_section(stack, plan)
+        lap("history")
     if "streams" in sections:
         _log(f"streams: {plan.streams} concurrent open streams on one chat process")
         data["streams"] = await streams.streams_section(stack, plan)
+        lap("streams")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,10 +93,20 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine.describe(),
     }
     started = time.monotonic()
+    failed: BaseException | None = None
     _log("starting PostgreSQL, stub, auth, chat, Traefik and the AgentOS peer")
-    with running_stack(workdir=None) as stack:
-        _log(f"stack up in {time.monotonic() - started:.1f} s")
-        asyncio.run(_run(stack, plan, sections, data))
+    try:
+        with running_stack(workdir=None) as stack:
+            _log(f"stack up in {time.monotonic() - started:.1f} s")
+            out.mkdir(parents=True, exist_ok=True)
+            try:
+                asyncio.run(_run(stack, plan, sections, data, out))
+            finally:
+                # Keep the services' logs next to the report (the stack's folder is removed).
+                shutil.copytree(stack.workdir / "logs", out / "logs", dirs_exist_ok=True)
+    except Exception as exc:  # still write what was measured, then fail
+        failed = exc
+        data.setdefault("notes", []).append(f"the run stopped early: {type(exc).__name__}: {exc}")
     data["duration_s"] = round(time.monotonic() - started, 1)
     path = report.write_report(data, out)
     latest = args.out / "latest"
@@ -86,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         latest.unlink()
     os.symlink(stamp, latest)
     _log(f"report: {path}")
+    if failed is not None:
+        raise failed
     return 0
 
 

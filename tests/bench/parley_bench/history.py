@@ -52,7 +52,8 @@ SELECT (jsonb_populate_record(NULL::{RUNS}, to_jsonb(r) || jsonb_build_object(
     'created_at', r.created_at + k))).*
 FROM {RUNS} r JOIN {SESSIONS} s ON s.session_id = r.session_id,
      generate_series(1, %(extra)s) k
-WHERE s.user_id = %(uid)s
+WHERE s.session_id IN (SELECT session_id FROM {SESSIONS} WHERE user_id = %(uid)s
+                       ORDER BY updated_at DESC LIMIT %(chats)s)
 """  # noqa: S608
 
 
@@ -117,6 +118,7 @@ async def history_section(stack: Stack, plan: Plan) -> dict[str, Any]:
         "chats": plan.history_chats,
         "turns": plan.history_turns,
         "long_factor": plan.history_long_factor,
+        "long_chats": plan.history_long_chats or plan.history_chats,
         "samples": plan.history_samples,
         "parley": {},
         "agentos": {},
@@ -138,6 +140,7 @@ async def history_section(stack: Stack, plan: Plan) -> dict[str, Any]:
                         "turns": plan.history_turns,
                         "extra": plan.history_long_factor - 1,
                         "uid": uid,
+                        "chats": plan.history_long_chats,
                     },
                 )
             ],
@@ -162,7 +165,7 @@ async def chat_length_section(stack: Stack, plan: Plan, samples: int = 20) -> di
     await asyncio.to_thread(
         _sql,
         stack.plan.chat_database_url,
-        [(_LENGTHEN, {"turns": seed_turns, "extra": extra, "uid": user.user_id})],
+        [(_LENGTHEN, {"turns": seed_turns, "extra": extra, "uid": user.user_id, "chats": 1})],
     )
     detail = await _timed_gets(url, f"/api/chats/{sid}", user, samples)
     async with httpx.AsyncClient(base_url=url, timeout=60.0) as http:

@@ -150,16 +150,19 @@ def render_markdown(data: dict[str, Any], charts: list[str]) -> str:
             "",
             "V users each with their own token and chat send T sequential messages and read "
             "the streamed reply. TTFT = time to the first text event; times in ms "
-            "(p50 / p95 / p99). CPU = server process CPU per turn (chat for Parley).",
+            "(p50 / p95 / p99). CPU = server process CPU per turn (chat for Parley). DB xacts = "
+            "PostgreSQL transactions per turn (pg_stat_database, includes our probe's own).",
             "",
-            "| target | users | turns | errors | turns/s | TTFT ms | total ms | CPU ms/turn |",
-            "|---|---|---|---|---|---|---|---|",
+            "| target | users | turns | errors | turns/s | TTFT ms | total ms | CPU ms/turn "
+            "| DB xacts/turn |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for row in rows:
             lines.append(
                 f"| {row['target']} | {row['users']} | {row['turns']} | {row['errors']} | "
                 f"{row['turns_per_s']} | {_fmt_p(row['ttft_ms'])} | {_fmt_p(row['total_ms'])} | "
-                f"{row['cpu_ms_per_turn'] if row['cpu_ms_per_turn'] is not None else '-'} |"
+                f"{row['cpu_ms_per_turn'] if row['cpu_ms_per_turn'] is not None else '-'} | "
+                f"{row.get('db_xacts_per_turn', '-')} |"
             )
         lines.append("")
     auth = data.get("auth")
@@ -181,9 +184,11 @@ def render_markdown(data: dict[str, Any], charts: list[str]) -> str:
         lines += [
             "## History",
             "",
-            f"One user with {history['chats']} chats of {history['turns']} turns, then the same "
-            f"chats {history['long_factor']}x longer ({history['turns'] * history['long_factor']}"
-            f" turns). Page of 50, {history['samples']} sequential requests each, ms.",
+            f"One user with {history['chats']} chats of {history['turns']} turns, then the "
+            f"{history['long_chats']} most recent chats "
+            f"{history['long_factor']}x longer ({history['turns'] * history['long_factor']}"
+            f" turns). Page of 50, {history['samples']} sequential requests for Parley "
+            "(fewer for AgentOS, which is slow), ms.",
             "",
             "| request | p50 | p95 | p99 |",
             "|---|---|---|---|",
@@ -236,6 +241,30 @@ def render_markdown(data: dict[str, Any], charts: list[str]) -> str:
             f"{_fmt_p(streams['ttft_ms'])} ms.",
             "",
         ]
+    prof = data.get("profile")
+    if (
+        prof
+        and prof.get("parley-chat", {}).get("samples")
+        and prof.get("agentos", {}).get("samples")
+    ):
+        p_cat, a_cat = prof["parley-chat"]["categories"], prof["agentos"]["categories"]
+        names = list(dict.fromkeys([*p_cat, *a_cat]))
+        lines += [
+            "## Where the server CPU goes (py-spy)",
+            "",
+            f"{prof['users']} users x {prof['turns']} turns; Parley's chat process (requests via "
+            f"Traefik) and AgentOS, sampled at 250 Hz ({prof['parley-chat']['samples']} and "
+            f"{prof['agentos']['samples']} on-CPU samples). Each sample goes to the innermost "
+            "library on its stack. Flame graphs: `profile-*.svg`.",
+            "",
+            "| where | Parley chat % | AgentOS % |",
+            "|---|---|---|",
+        ]
+        for name in names:
+            lines.append(f"| {name} | {p_cat.get(name, 0)} | {a_cat.get(name, 0)} |")
+        lines += ["", "Hottest leaf functions, Parley chat:", ""]
+        lines += [f"- {pct}% `{leaf}`" for leaf, pct in prof["parley-chat"]["top_leaves"][:8]]
+        lines.append("")
     notes = data.get("notes")
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

@@ -35,6 +35,7 @@ class Plan:
     history_chats: int
     history_turns: int
     history_long_factor: int
+    history_long_chats: int | None  # how many (most recent) chats get longer; None: all
     history_samples: int
     long_chat_turns: int
     streams: int
@@ -48,6 +49,7 @@ class Plan:
             history_chats=2000,
             history_turns=20,
             history_long_factor=10,
+            history_long_chats=100,
             history_samples=100,
             long_chat_turns=500,
             streams=1000,
@@ -62,6 +64,7 @@ class Plan:
             history_chats=2000,
             history_turns=20,
             history_long_factor=10,
+            history_long_chats=None,
             history_samples=400,
             long_chat_turns=500,
             streams=1000,
@@ -185,19 +188,52 @@ async def throughput_section(
     assert stack.peer_url is not None
     for users, turns in levels:
         peer_users = minted_users(stack, users, scopes=True)
-        runs: list[tuple[Target, str, list[VirtualUser], str | None]] = [
-            (StubTarget(), stack.stub_url, minted_users(stack, users), None),
-            (ParleyTarget("parley-direct"), stack.chat_urls[0], parley_users[:users], "chat"),
-            (ParleyTarget("parley-gateway"), stack.gateway_url, parley_users[:users], "chat"),
-            (AgentOSTarget(AGENT_ID), stack.peer_url, peer_users, "peer"),
+        chat_db, peer_db = stack.plan.chat_database_url, stack.peer_database_url
+        runs: list[tuple[Target, str, list[VirtualUser], str | None, str | None]] = [
+            (StubTarget(), stack.stub_url, minted_users(stack, users), None, None),
+            (
+                ParleyTarget("parley-direct"),
+                stack.chat_urls[0],
+                parley_users[:users],
+                "chat",
+                chat_db,
+            ),
+            (
+                ParleyTarget("parley-gateway"),
+                stack.gateway_url,
+                parley_users[:users],
+                "chat",
+                chat_db,
+            ),
+            (AgentOSTarget(AGENT_ID), stack.peer_url, peer_users, "peer", peer_db),
         ]
-        for target, url, vusers, process in runs:
+        for target, url, vusers, process, db in runs:
             probe = (lambda p=process: stack.cpu_seconds(p)) if process else None
+            before = await asyncio.to_thread(_db_counters, db) if db else None
             result: LoadResult = await run_load(
                 target, url, vusers, turns, warmup_turns=1, cpu_probe=probe
             )
             summary = result.summary()
+            if db and before and result.ok_turns:
+                await asyncio.sleep(1.1)  # PostgreSQL flushes its statistics about every second
+                after = await asyncio.to_thread(_db_counters, db)
+                n = len(result.ok_turns)
+                summary["db_xacts_per_turn"] = round((after[0] - before[0]) / n, 1)
+                summary["db_rows_read_per_turn"] = round((after[1] - before[1]) / n, 1)
             summary["sample_errors"] = [t.error for t in result.turns if t.error][:3]
             summary["setup_errors"] = result.setup_errors[:3]
             rows.append(summary)
     return rows
+
+
+def _db_counters(url: str) -> tuple[int, int]:
+    """Transactions and rows returned so far in the database of ``url`` (pg_stat_database)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback, tup_returned + tup_fetched "
+            "FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
