@@ -64,8 +64,10 @@ function RunsProvider({ children }: { children: React.ReactNode }) {
           void queryClient.invalidateQueries({ queryKey: ["chat", run.chatId] });
           // The server names a chat in the background after its first reply: look again shortly.
           void queryClient.invalidateQueries({ queryKey: ["chats"] });
-          for (const delay of [1500, 4000]) {
+          for (const delay of [1500, 4000, 8000, 15000]) {
             setTimeout(() => {
+              // Until the chat has a title; a slow model may take a while to name it.
+              if (queryClient.getQueryData<ChatDetail>(["chat", run.chatId])?.title) return;
               void queryClient.invalidateQueries({ queryKey: ["chats"] });
               void queryClient.invalidateQueries({ queryKey: ["chat", run.chatId] });
             }, delay);
