@@ -79,7 +79,7 @@ def test_losing_a_chat_replica_during_a_burst_loses_no_request(
             time.sleep(AFTER_KILL_SECONDS)
             stop.set()
         total = sum(outcomes.values())
-        assert before > 20 and total > before + 100, outcomes
+        assert before > 5 and total > before + 40, outcomes  # traffic before and after the kill
         expected = {"GET 200", "POST 201"} if writes else {"GET 200"}
         assert set(outcomes) <= expected, outcomes
         if writes:

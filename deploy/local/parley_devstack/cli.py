@@ -35,7 +35,7 @@ def _announce_when_ready(plan: StackPlan, stop: threading.Event, timeout: float 
             stop.wait(0.2)
     try:
         # Traefik only routes to a server once its health check has seen it up.
-        wait_upstreams_up(plan.settings.admin_url, 30.0, services={"auth@file", "chat@file"})
+        wait_upstreams_up(plan.settings.admin_url, 90.0, services={"auth@file", "chat@file"})
     except (TimeoutError, httpx.HTTPError) as exc:
         print(f"parley-dev: {exc}", flush=True)
         return

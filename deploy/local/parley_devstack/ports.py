@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import socket
 from collections.abc import Mapping
@@ -43,11 +44,14 @@ def check_ports(host: str, ports: Mapping[str, int]) -> None:
 
 
 def free_port_block(count: int, host: str = "127.0.0.1") -> int:
-    """First of ``count`` consecutive ports that are free now (tests run beside `make dev`)."""
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind((host, 0))
-            base: int = sock.getsockname()[1]
-        if base + count < 65535 and all(port_is_free(host, base + i) for i in range(count)):
+    """First of ``count`` consecutive ports that are free now (tests run beside `make dev`).
+
+    Picked below Linux's ephemeral range (32768+), where outgoing connections of a busy
+    machine would otherwise grab a port between this check and the server's bind.
+    """
+    rng = random.SystemRandom()
+    for _ in range(500):
+        base = rng.randrange(20000, 32000 - count)
+        if all(port_is_free(host, base + i) for i in range(count)):
             return base
     raise RuntimeError(f"no block of {count} free ports found")

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from parley_devstack.ports import free_port_block
 
 PASSWORD = "a long enough passphrase"
@@ -52,7 +56,7 @@ def start(data_dir: Path, base: int) -> tuple[subprocess.Popen[str], queue.Queue
     return proc, lines
 
 
-def wait_for_line(lines: queue.Queue[str], text: str, timeout: float = 90.0) -> None:
+def wait_for_line(lines: queue.Queue[str], text: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     seen: list[str] = []
     while time.monotonic() < deadline:
@@ -71,7 +75,16 @@ def stop(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=30)
 
 
-def test_dev_stack_starts_serves_stops_and_keeps_its_data(tmp_path: Path) -> None:
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """Outside pytest's 0700 tmp tree: the embedded server runs as its own system user."""
+    path = Path(tempfile.mkdtemp(prefix="parley-dev-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_dev_stack_starts_serves_stops_and_keeps_its_data(data_dir: Path) -> None:
+    tmp_path = data_dir
     base = free_port_block(5)
     url = f"http://127.0.0.1:{base}"
     email = f"dev-{uuid.uuid4().hex[:8]}@example.com"

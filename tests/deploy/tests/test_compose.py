@@ -87,3 +87,10 @@ def test_no_secret_values_are_written_in_the_file(compose: dict[str, Any]) -> No
                 assert "${" in str(value), name
                 checked += 1
     assert checked >= 5
+
+
+def test_our_images_are_built_never_pulled(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        if str(service.get("image", "")).startswith("parley/"):
+            assert "build" in service, name
+            assert service.get("read_only") is True and service.get("cap_drop") == ["ALL"], name
