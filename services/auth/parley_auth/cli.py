@@ -27,6 +27,17 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _promote(args: argparse.Namespace) -> int:
+    from parley_auth.users import set_superuser
+
+    settings = Settings()
+    if not asyncio.run(set_superuser(settings, args.email, not args.revoke)):
+        print(f"parley-auth: no account with email {args.email}", file=sys.stderr)
+        return 1
+    print(f"{args.email}: superuser {'revoked' if args.revoke else 'granted'}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -59,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply database migrations (alembic head)")
     migrate.set_defaults(handler=_migrate)
+
+    users = commands.add_parser("users", help="account administration").add_subparsers(
+        dest="users_command", required=True
+    )
+    promote = users.add_parser("promote", help="make a registered account a superuser")
+    promote.add_argument("email")
+    promote.add_argument("--revoke", action="store_true", help="take the superuser flag away")
+    promote.set_defaults(handler=_promote)
 
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")

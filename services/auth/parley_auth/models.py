@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, func, text
@@ -20,6 +21,12 @@ class User(SQLAlchemyBaseUserTableUUID, Base):
 
     __tablename__ = "users"
     __table_args__ = (Index("ux_users_email_lower", text("lower(email)"), unique=True),)
+
+    # Replaces the mixin's case-sensitive unique index: uniqueness is on lower(email).
+    if TYPE_CHECKING:
+        email: str
+    else:
+        email: Mapped[str] = mapped_column(String(320), nullable=False)
 
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()

@@ -12,8 +12,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users import BaseUserManager, UUIDIDMixin, exceptions, schemas
 from fastapi_users.jwt import decode_jwt, generate_jwt
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
+from sqlalchemy import column, func, table, update
 from sqlalchemy.exc import IntegrityError
 
+from parley_auth.config import Settings
+from parley_auth.db import create_engine
 from parley_auth.mail import reset_password_mail, verify_mail
 from parley_auth.models import User
 from parley_auth.runtime import Runtime
@@ -194,3 +197,20 @@ async def send_reset_mail(
     )
     subject, body = reset_password_mail(runtime.settings.PUBLIC_BASE_URL, token)
     await runtime.mailer.send(email, subject, body)
+
+
+async def set_superuser(settings: Settings, email: str, value: bool) -> bool:
+    """Grant or revoke the superuser flag of the account ``email`` (any letter case)."""
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            users = table("users", column("id"), column("email"), column("is_superuser"))
+            result = await conn.execute(
+                update(users)
+                .where(func.lower(users.c.email) == email.strip().lower())
+                .values(is_superuser=value)
+                .returning(users.c.id)
+            )
+            return result.first() is not None
+    finally:
+        await engine.dispose()

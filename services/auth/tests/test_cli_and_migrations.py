@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from pathlib import Path
@@ -12,6 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from parley_auth.cli import main
 from parley_auth.migrate import downgrade, upgrade
 from parley_testing import DatabaseFactory, thumbprint
+
+from .conftest import AuthFactory
 
 TABLES = {"users", "refresh_tokens", "login_throttle"}
 
@@ -82,3 +85,53 @@ async def test_the_database_itself_refuses_a_case_variant_email(
         conn.execute(insert, ("Dana@Example.com",))
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute(insert, ("dana@example.COM",))
+
+
+async def test_models_match_the_migrated_schema(database_factory: DatabaseFactory) -> None:
+    """Nothing for autogenerate to add: the ORM models and the migrations agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from parley_auth.models import Base
+    from parley_testing import with_driver
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = database_factory.create()
+    await upgrade(url)
+    engine = create_async_engine(with_driver(url, "asyncpg"))
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == []
+
+
+async def test_promote_makes_a_registered_account_superuser(
+    make_auth: AuthFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with make_auth() as auth:
+        bob, _ = await auth.user("bob@example.com")
+        _, token = await auth.user("Admin@Example.com")
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (
+            await auth.client.get(f"/auth/users/{bob['id']}", headers=headers)
+        ).status_code == 403
+        monkeypatch.setenv("DATABASE_URL", auth.database_url)
+        # The CLI runs its own event loop, as it does from a shell.
+        code = await asyncio.to_thread(main, ["users", "promote", "admin@example.com"])
+        assert code == 0
+        assert (
+            await auth.client.get(f"/auth/users/{bob['id']}", headers=headers)
+        ).status_code == 200
+        missing = await asyncio.to_thread(main, ["users", "promote", "nobody@example.com"])
+        assert missing == 1
+        assert "no account" in capsys.readouterr().err
+        revoked = await asyncio.to_thread(
+            main, ["users", "promote", "--revoke", "admin@example.com"]
+        )
+        assert revoked == 0
+        assert (
+            await auth.client.get(f"/auth/users/{bob['id']}", headers=headers)
+        ).status_code == 403
