@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await runs.stop()
+            await verifier.close()
             await client.close()
             if jwks_http is not None:
                 await jwks_http.aclose()

@@ -154,6 +154,7 @@ class Queries:
         self.engine = engine
         self.schema = schema
         s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
+        self._migrated = text(f"SELECT to_regclass('{lt}') IS NOT NULL")
         self._insert_chat = text(
             f"INSERT INTO {s} (session_id, session_type, agent_id, user_id, session_data, "  # noqa: S608
             "created_at, updated_at) VALUES (:id, 'agent', :agent_id, :uid, "
@@ -258,9 +259,11 @@ class Queries:
             " WHERE run_id = :rid AND status IN ('CANCELLED', 'ERROR') RETURNING run_id"
         )
 
-    async def ping(self) -> None:
+    async def ping(self) -> bool:
+        """True when the database answers and has been migrated."""
         async with self.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            found = await conn.execute(self._migrated)
+            return bool(found.scalar())
 
     async def insert_chat(
         self, chat_id: str, user_id: str, title: str | None, agent_id: str

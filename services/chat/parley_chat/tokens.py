@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import time
@@ -96,6 +97,7 @@ class TokenVerifier:
         self._last_fetch = float("-inf")
         self._fetch_lock = asyncio.Lock()
         self.fetch_count = 0
+        self._retry_task: asyncio.Task[None] | None = None
 
     @property
     def ready(self) -> bool:
@@ -110,6 +112,22 @@ class TokenVerifier:
                 raise ValueError(f"AUTH_PUBLIC_KEYS_FILE {self.keys_file} holds no RSA public key")
         elif self.jwks_url:
             await self._refetch(force=True)
+            if not self._keys:
+                # The auth service may start after us: keep trying in the background.
+                self._retry_task = asyncio.create_task(self._retry_until_loaded())
+
+    async def _retry_until_loaded(self) -> None:
+        delay = 0.5
+        while not self._keys:
+            await asyncio.sleep(delay)
+            await self._refetch(force=True)
+            delay = min(delay * 2, self.refetch_interval or 30.0)
+
+    async def close(self) -> None:
+        if self._retry_task is not None:
+            self._retry_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry_task
 
     async def _refetch(self, *, force: bool = False) -> None:
         if not self.jwks_url or self._http is None:

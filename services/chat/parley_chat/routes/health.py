@@ -21,9 +21,12 @@ async def healthz() -> dict[str, str]:
 @router.get("/api/readyz", response_model=None)
 async def readyz(services: ServicesDep) -> dict[str, str] | JSONResponse:
     try:
-        await asyncio.wait_for(services.queries.ping(), timeout=3)
+        migrated = await asyncio.wait_for(services.queries.ping(), timeout=3)
     except Exception:
         return JSONResponse({"detail": "database unavailable"}, status_code=503)
+    if not migrated:
+        detail = "database not migrated: run `parley-chat migrate`"
+        return JSONResponse({"detail": detail}, status_code=503)
     if not services.verifier.ready:
         return JSONResponse({"detail": "token keys not loaded"}, status_code=503)
     return {"status": "ready"}

@@ -1,0 +1,80 @@
+"""Operating the service: health, readiness, CORS, request ids, metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley_testing import TestKey as Key
+
+from .conftest import Chat, running_chat
+
+
+async def test_health_endpoints(chat: Chat) -> None:
+    assert (await chat.http.get("/api/healthz")).json() == {"status": "ok"}
+    assert (await chat.http.get("/api/readyz")).status_code == 200
+
+
+async def test_readyz_is_503_when_the_database_is_gone(
+    make_settings: Any, signing_key: Key
+) -> None:
+    settings = make_settings(DATABASE_URL="postgresql://nobody:nothing@127.0.0.1:9/none")
+    async with running_chat(settings, signing_key) as chat:
+        response = await chat.http.get("/api/readyz")
+        assert response.status_code == 503
+        assert response.json() == {"detail": "database unavailable"}
+        listed = await chat.http.get("/api/chats", headers=chat.user().headers)
+        assert listed.status_code == 503
+
+
+async def test_cors_is_closed_unless_configured(
+    chat: Chat, make_settings: Any, signing_key: Key
+) -> None:
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    response = await chat.http.options("/api/chats", headers=preflight)
+    assert "access-control-allow-origin" not in response.headers
+    settings = make_settings(CORS_ORIGINS="https://app.example")
+    async with running_chat(settings, signing_key) as open_chat:
+        allowed = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+        response = await open_chat.http.options("/api/chats", headers=allowed)
+        assert response.headers["access-control-allow-origin"] == "https://app.example"
+        denied = await open_chat.http.options("/api/chats", headers=preflight)
+        assert "access-control-allow-origin" not in denied.headers
+
+
+async def test_request_id_is_echoed(chat: Chat) -> None:
+    response = await chat.http.get("/api/healthz", headers={"X-Request-Id": "req-123"})
+    assert response.headers["x-request-id"] == "req-123"
+    generated = await chat.http.get("/api/healthz")
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_metrics_are_exposed(chat: Chat) -> None:
+    await chat.http.get("/api/healthz")
+    alice = chat.user()
+    chat_id = (await chat.create_chat(alice))["id"]
+    await chat.send(alice, chat_id, "count me")
+    body = (await chat.http.get("/metrics")).text
+    assert 'parley_chat_http_requests_total{method="GET",route="/api/healthz",status="200"}' in body
+    posted = 'method="POST",route="/api/chats/{chat_id}/messages",status="200"'
+    assert f"parley_chat_http_requests_total{{{posted}}} 1.0" in body
+    assert "parley_chat_runs_started_total 1.0" in body
+    assert "parley_chat_runs_completed_total 1.0" in body
+    assert "parley_chat_time_to_first_token_seconds_count 1.0" in body
+    assert "parley_chat_open_streams 0.0" in body
+    assert "parley_chat_runs_active 0.0" in body
+
+
+async def test_readyz_is_503_until_the_database_is_migrated(
+    make_settings: Any, signing_key: Key, database_factory: Any
+) -> None:
+    settings = make_settings(DATABASE_URL=database_factory.create())
+    async with running_chat(settings, signing_key) as chat:
+        response = await chat.http.get("/api/readyz")
+        assert response.status_code == 503
+        assert "parley-chat migrate" in response.json()["detail"]
+    async with running_chat(
+        settings.model_copy(update={"MIGRATE_ON_START": True}), signing_key
+    ) as chat:
+        assert (await chat.http.get("/api/readyz")).status_code == 200
+        created = await chat.http.post("/api/chats", json={}, headers=chat.user().headers)
+        assert created.status_code == 201
