@@ -69,6 +69,8 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     runtime = build_runtime(settings, mailer)
     if not settings.SIGNING_KEY_FILES:
         log.warning("keys.ephemeral", detail="SIGNING_KEY_FILES unset: using a throwaway key")
+    if settings.is_production and not settings.SMTP_HOST and mailer is None:
+        log.warning("mail.disabled", detail="SMTP_HOST unset: reset and verify mails are dropped")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -11,9 +11,11 @@ from fastapi import Request
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users import BaseUserManager, UUIDIDMixin, exceptions, schemas
 from fastapi_users.jwt import decode_jwt, generate_jwt
+from fastapi_users.manager import RESET_PASSWORD_TOKEN_AUDIENCE
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import column, func, table, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth.config import Settings
 from parley_auth.db import create_engine
@@ -64,8 +66,12 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         self.verification_token_lifetime_seconds = settings.VERIFICATION_TOKEN_TTL_SECONDS
 
     @property
-    def session(self) -> Any:
+    def session(self) -> AsyncSession:
         return self.user_db.session
+
+    async def _release_connection(self) -> None:
+        """End the (read) transaction so no pooled connection waits on a ~150 ms hash."""
+        await self.session.commit()
 
     async def validate_password(self, password: str, user: schemas.UC | User) -> None:  # type: ignore[override]
         check_password(password, user.email)
@@ -82,6 +88,7 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         # Same fields as fastapi-users' create_update_dict(_superuser), which are untyped.
         excluded = {"id", "is_superuser", "is_active", "is_verified"} if safe else {"id"}
         user_dict = user_create.model_dump(exclude_unset=True, exclude=excluded)
+        await self._release_connection()
         user_dict["hashed_password"] = await self.passwords.hash_async(user_dict.pop("password"))
         try:
             created = await self.user_db.create(user_dict)
@@ -94,6 +101,7 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
 
     async def authenticate(self, credentials: OAuth2PasswordRequestForm) -> User | None:
         user = await self.user_db.get_by_email(credentials.username)
+        await self._release_connection()
         if user is None:
             # Same cost as a wrong password, so timing does not reveal which emails exist.
             await self.passwords.burn_time(credentials.password)
@@ -128,6 +136,7 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         except (jwt.PyJWTError, KeyError, exceptions.InvalidID):
             raise exceptions.InvalidResetPasswordToken from None
         user = await self.get(user_id)
+        await self._release_connection()
         valid, _ = await self.passwords.verify_and_update_async(user.hashed_password, fingerprint)
         if not valid:
             raise exceptions.InvalidResetPasswordToken
@@ -150,6 +159,7 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
                 values["is_verified"] = False
         if password is not None:
             check_password(password, values.get("email", user.email))
+            await self._release_connection()
             values["hashed_password"] = await self.passwords.hash_async(password)
         try:
             return await self.user_db.update(user, values)
@@ -191,7 +201,7 @@ async def send_reset_mail(
     """The forgot-password work: a token bound to the current password hash, then the mail."""
     fingerprint = await runtime.passwords.hash_async(hashed_password)
     token = generate_jwt(
-        {"sub": str(user_id), "password_fgpt": fingerprint, "aud": "fastapi-users:reset"},
+        {"sub": str(user_id), "password_fgpt": fingerprint, "aud": RESET_PASSWORD_TOKEN_AUDIENCE},
         runtime.settings.RESET_PASSWORD_TOKEN_SECRET,
         runtime.settings.RESET_PASSWORD_TOKEN_TTL_SECONDS,
     )
