@@ -170,9 +170,6 @@ class Queries:
             "AND (updated_at, session_id) < (:u, :id) "
             "ORDER BY updated_at DESC, session_id DESC LIMIT :limit"
         )
-        self._get_chat = text(
-            f"SELECT {chat_cols} FROM {s} WHERE session_id = :id AND user_id = :uid"  # noqa: S608
-        )
         self._get_chat_detail = text(
             "SELECT s.session_id, s.session_data->>'session_name', s.created_at, "  # noqa: S608
             f"s.updated_at, l.run_id FROM {s} s LEFT JOIN {lt} l ON l.session_id = s.session_id "
@@ -291,11 +288,6 @@ class Queries:
                     {"uid": user_id, "limit": limit, "u": after[0], "id": after[1]},
                 )
             return [_chat(row) for row in result.fetchall()]
-
-    async def get_chat(self, chat_id: str, user_id: str) -> ChatRow | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(self._get_chat, {"id": chat_id, "uid": user_id})).fetchone()
-        return _chat(row) if row else None
 
     async def get_chat_with_runs(
         self, chat_id: str, user_id: str

@@ -96,7 +96,6 @@ class TokenVerifier:
         self._keys: dict[str, RSAPublicKey] = {}
         self._last_fetch = float("-inf")
         self._fetch_lock = asyncio.Lock()
-        self.fetch_count = 0
         self._retry_task: asyncio.Task[None] | None = None
 
     @property
@@ -140,7 +139,6 @@ class TokenVerifier:
                 if now - self._last_fetch < self.refetch_interval:
                     return
                 self._last_fetch = now
-            self.fetch_count += 1
             try:
                 response = await self._http.get(self.jwks_url)
                 response.raise_for_status()

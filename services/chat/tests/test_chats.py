@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import psycopg
 from parley_testing import LlmStub
 
 from .conftest import Chat
@@ -56,7 +57,7 @@ async def test_list_pages_over_120_chats_newest_first(chat: Chat) -> None:
     assert top["items"][0]["updated_at"] > oldest["updated_at"]
 
 
-async def test_rename_and_delete(chat: Chat) -> None:
+async def test_rename_and_delete(chat: Chat, db_url: str) -> None:
     alice = chat.user()
     chat_id = (await chat.create_chat(alice))["id"]
     await chat.send(alice, chat_id, "hello")
@@ -69,6 +70,11 @@ async def test_rename_and_delete(chat: Chat) -> None:
 
     deleted = await chat.http.delete(f"/api/chats/{chat_id}", headers=alice.headers)
     assert deleted.status_code == 204
+    with psycopg.connect(db_url) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM ai.agno_runs WHERE session_id = %s", (chat_id,)
+        ).fetchone()
+    assert left == (0,)  # its runs went too
     assert (await chat.http.get(f"/api/chats/{chat_id}", headers=alice.headers)).status_code == 404
     again = await chat.http.delete(f"/api/chats/{chat_id}", headers=alice.headers)
     assert again.status_code == 404
