@@ -149,7 +149,7 @@ async def history_section(stack: Stack, plan: Plan) -> dict[str, Any]:
         stack.gateway_url, "/api/chats", parley_user, plan.history_samples, list_params
     )
     result["agentos"]["list_long"] = await _timed_gets(
-        stack.peer_url, "/sessions", peer_user, max(10, plan.history_samples // 10), peer_params
+        stack.peer_url, "/sessions", peer_user, max(5, plan.history_samples // 20), peer_params
     )
     return result
 

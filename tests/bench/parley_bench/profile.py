@@ -83,7 +83,7 @@ def summarize(raw: Path, top: int = 12) -> dict[str, Any]:
 
 
 async def profile_section(
-    stack: Stack, out: Path, users: int = 16, turns: int = 12
+    stack: Stack, out: Path, users: int = 16, turns: int = 8
 ) -> dict[str, Any]:
     """Profile the chat process (via Traefik) and the AgentOS peer under the same load."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")

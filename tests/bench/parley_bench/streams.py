@@ -13,7 +13,7 @@ from parley_bench.scenarios import Plan, minted_users
 from parley_bench.stack import Stack
 
 
-async def streams_section(stack: Stack, plan: Plan, words: int = 60) -> dict[str, Any]:
+async def streams_section(stack: Stack, plan: Plan, words: int = 30) -> dict[str, Any]:
     """``plan.streams`` users each open one slow stream at once, straight to one chat process."""
     count = plan.streams
     users = minted_users(stack, count)
@@ -43,7 +43,7 @@ async def streams_section(stack: Stack, plan: Plan, words: int = 60) -> dict[str
 
         async def one(index: int) -> None:
             nonlocal open_now, max_open, completed, opened
-            # A 5 s ramp, not a SYN flood: with 12 s replies every stream still overlaps.
+            # A 5 s ramp, not a SYN flood: the 6 s replies (and the queueing) still overlap.
             await asyncio.sleep(index * 5.0 / count)
             open_now += 1
             max_open = max(max_open, open_now)
