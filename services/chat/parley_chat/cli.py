@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from parley_chat.config import Settings
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8002)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (replicas)")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -39,17 +40,22 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
+        "proxy_headers": True,
+        "forwarded_allow_ips": "*",
+        "timeout_graceful_shutdown": int(settings.SHUTDOWN_GRACE_SECONDS) + 5,
+    }
+    if args.workers > 1:
+        # Each worker process is a replica of its own (leases and cancels go through PostgreSQL).
+        uvicorn.run("parley_chat.app:create_app", factory=True, workers=args.workers, **options)
+        return
+
     from parley_chat.app import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips="*",
-        timeout_graceful_shutdown=int(settings.SHUTDOWN_GRACE_SECONDS) + 5,
-    )
+    uvicorn.run(create_app(settings), **options)
 
 
 if __name__ == "__main__":

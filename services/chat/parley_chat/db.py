@@ -415,7 +415,6 @@ def _run(row: Any) -> RunRow:
 
 async def migrate(db: ChatDb) -> None:
     """Create agno's tables (as AgentOS does), our index on them and the run-lease table."""
-    await db._create_all_tables()  # type: ignore[no-untyped-call]
     schema = db.db_schema
     statements = [
         f"CREATE INDEX IF NOT EXISTS parley_sessions_user_updated ON {schema}.{SESSIONS} "
@@ -427,8 +426,15 @@ async def migrate(db: ChatDb) -> None:
         "expires_at timestamptz NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS parley_run_leases_owner ON {schema}.{LEASES} (owner)",
     ]
-    async with db.db_engine.begin() as conn:
-        # Serialise concurrent migrations (several replicas starting at once).
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('parley_chat_migrate'))"))
-        for statement in statements:
-            await conn.execute(text(statement))
+    lock = "hashtext('parley_chat_migrate')"
+    async with db.db_engine.connect() as holder:
+        # Serialise concurrent migrations (several replicas or workers starting at once):
+        # agno's own table creation is not safe to race.
+        await holder.execute(text(f"SELECT pg_advisory_lock({lock})"))
+        try:
+            await db._create_all_tables()  # type: ignore[no-untyped-call]
+            async with db.db_engine.begin() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+        finally:
+            await holder.execute(text(f"SELECT pg_advisory_unlock({lock})"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 from parley_testing import TestKey as Key
@@ -78,3 +81,23 @@ async def test_readyz_is_503_until_the_database_is_migrated(
         assert (await chat.http.get("/api/readyz")).status_code == 200
         created = await chat.http.post("/api/chats", json={}, headers=chat.user().headers)
         assert created.status_code == 201
+
+
+def test_agno_telemetry_is_off_even_if_the_environment_asks_for_it() -> None:
+    # agno re-reads AGNO_TELEMETRY on every run and it overrides Agent(telemetry=False).
+    probe = (
+        "import parley_chat.runs, os\n"
+        "from agno.agent import Agent, _init\n"
+        "agent = Agent(telemetry=False)\n"
+        "_init.set_telemetry(agent)\n"
+        "print(os.environ['AGNO_TELEMETRY'], agent.telemetry)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "AGNO_TELEMETRY": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["false", "False"]
