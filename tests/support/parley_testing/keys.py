@@ -22,6 +22,8 @@ DEFAULT_AUDIENCE = "parley"
 class TestKey:
     """A private key with its RFC 7638 ``kid``."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     private_key: rsa.RSAPrivateKey
     kid: str
 
@@ -44,6 +46,7 @@ class TestKey:
 
     def public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        jwk.pop("key_ops", None)  # RFC 7517 4.3: don't combine key_ops with use
         return {**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}
 
     def write_jwks(self, path: Path) -> Path:

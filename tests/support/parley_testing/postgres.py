@@ -48,6 +48,12 @@ def postgres_server() -> Iterator[str]:
     folder = tempfile.mkdtemp(prefix="parley-pg-")
     server = pgserver.get_server(folder, cleanup_mode="stop")  # type: ignore[attr-defined]
     try:
+        # A throwaway test server needs no crash safety; without fsync, creating a database
+        # from a template is about four times faster.
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                conn.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
+            conn.execute("SELECT pg_reload_conf()")
         yield server.get_uri()
     finally:
         server.cleanup()
