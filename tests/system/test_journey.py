@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from parley_devstack import RunningStack as Stack
+
+# The first test also pays for starting the whole stack (slow on a busy machine).
+pytestmark = pytest.mark.timeout(300)
 
 PASSWORD = "a long enough passphrase"
 

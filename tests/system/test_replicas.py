@@ -19,6 +19,9 @@ import httpx
 import pytest
 from parley_devstack import RunningStack
 
+# The first test also pays for starting the whole stack (slow on a busy machine).
+pytestmark = pytest.mark.timeout(300)
+
 PASSWORD = "a long enough passphrase"
 WORKERS = 8
 AFTER_KILL_SECONDS = 4.0  # two health-check intervals

@@ -56,7 +56,7 @@ def start(data_dir: Path, base: int) -> tuple[subprocess.Popen[str], queue.Queue
     return proc, lines
 
 
-def wait_for_line(lines: queue.Queue[str], text: str, timeout: float = 180.0) -> None:
+def wait_for_line(lines: queue.Queue[str], text: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     seen: list[str] = []
     while time.monotonic() < deadline:
@@ -83,6 +83,7 @@ def data_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.timeout(300)  # two full starts and stops; slow when the machine is busy
 def test_dev_stack_starts_serves_stops_and_keeps_its_data(data_dir: Path) -> None:
     tmp_path = data_dir
     base = free_port_block(5)

@@ -25,6 +25,7 @@ from parley_devstack.ports import free_port_block
 from parley_devstack.stack import executable
 from parley_testing import DatabaseFactory
 
+pytestmark = pytest.mark.timeout(300)  # migrations + two services, twice; slow when busy
 PASSWORD = "a long enough passphrase"
 
 
