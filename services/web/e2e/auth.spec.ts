@@ -1,4 +1,21 @@
-import { expect, register, test, uniqueEmail } from "./helpers";
+import { assistantMessages, expect, register, send, test, uniqueEmail } from "./helpers";
+
+test("the session refreshes itself before the access token expires", async ({ page }) => {
+  const refreshes: number[] = [];
+  page.on("response", (r) => {
+    if (r.url().endsWith("/auth/refresh")) refreshes.push(r.status());
+  });
+  await register(page, uniqueEmail("refresh"));
+  const before = refreshes.length;
+  // The suite's stack issues 30 s tokens (ACCESS_TOKEN_TTL_SECONDS=30; set it too on a stack
+  // given by PARLEY_E2E_URL): the page refreshes a few seconds before expiry.
+  await expect.poll(() => refreshes.slice(before), { timeout: 40_000 }).toContain(200);
+  await page.waitForTimeout(8_000); // past the first token's expiry
+  await send(page, "Still logged in? [stub:words=5]");
+  await expect(assistantMessages(page).last()).toHaveAttribute("data-status", "completed");
+  // Every refresh since the login worked (the one before it, anonymous, could not).
+  expect(refreshes.slice(before).every((status) => status === 200)).toBe(true);
+});
 
 test("repeated wrong passwords are slowed down: the login form counts down", async ({ page }) => {
   const email = uniqueEmail("guess");

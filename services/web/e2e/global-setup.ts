@@ -31,7 +31,7 @@ async function waitFor(url: string, child: ChildProcess | null, timeoutMs: numbe
     }
     try {
       const response = await fetch(url, { redirect: "manual" });
-      if (response.status < 500) return;
+      if (response.ok) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
       last = String(error);
@@ -71,6 +71,8 @@ export default async function globalSetup() {
       // Test-only: cheap password hashing, and room for a few dozen logins/refreshes a minute
       // from one IP (the suite is one client doing what many users would).
       PASSWORD_HASH_PROFILE: "fast",
+      // The shortest access token the auth service allows, so pages refresh during the suite.
+      ACCESS_TOKEN_TTL_SECONDS: "30",
       GATEWAY_AUTH_RATE_AVERAGE: "600",
       GATEWAY_AUTH_RATE_BURST: "200",
     },
