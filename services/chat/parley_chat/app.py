@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from parley_chat.config import Settings
 from parley_chat.db import Queries, make_db, make_engine, migrate, warm_up
-from parley_chat.deps import Services
+from parley_chat.deps import Lifecycle, Services
 from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, RequestMiddleware, configure_logging
 from parley_chat.routes import chats, health
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
+    app.state.lifecycle = Lifecycle()
     app.include_router(health.router)
     app.include_router(chats.router)
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     RUN_LEASE_SECONDS: float = Field(default=30.0, ge=3)
     RUN_BUFFER_RETENTION_SECONDS: float = Field(default=120.0, ge=0)
     SHUTDOWN_GRACE_SECONDS: float = Field(default=10.0, ge=0)
+    # On SIGTERM, keep serving this long with /api/healthz failing, so the gateway takes the
+    # replica out before it closes its connections (no request lost to a closing socket).
+    SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
     SSE_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0)
 
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []

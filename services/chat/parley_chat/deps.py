@@ -28,6 +28,13 @@ class Services:
     metrics: Metrics
 
 
+@dataclass
+class Lifecycle:
+    """Process state the server loop changes: draining = stopping soon, fail health checks."""
+
+    draining: bool = False
+
+
 def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services

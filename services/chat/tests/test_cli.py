@@ -57,6 +57,7 @@ def test_serve_answers_and_streams(
         AUTH_PUBLIC_KEYS_FILE=str(keys_file),
         LLM_BASE_URL=stub.base_url,
         ENV="production",
+        SHUTDOWN_DRAIN_SECONDS="1.5",
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "parley_chat.cli", "serve", "--port", str(port)],
@@ -84,8 +85,16 @@ def test_serve_answers_and_streams(
         )
         assert reply.status_code == 200
         assert "event: run.completed" in reply.text
-    finally:
+
+        # SIGTERM: health checks fail at once so the gateway stops routing here, but requests
+        # still arriving are served until the drain period ends; then the process exits.
         server.terminate()
+        assert httpx.get(f"{base}/api/healthz", timeout=2).status_code == 503
+        assert httpx.get(f"{base}/api/chats", headers=headers, timeout=2).status_code == 200
+        assert server.wait(timeout=30) is not None
+    finally:
+        if server.poll() is None:
+            server.terminate()
         output, _ = server.communicate(timeout=30)
     # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status.
     assert server.returncode in (0, -15), output

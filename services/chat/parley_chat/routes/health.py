@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -13,13 +13,22 @@ from parley_chat.deps import ServicesDep
 router = APIRouter()
 
 
-@router.get("/api/healthz")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def _draining(request: Request) -> JSONResponse | None:
+    if request.app.state.lifecycle.draining:
+        return JSONResponse({"detail": "shutting down"}, status_code=503)
+    return None
+
+
+@router.get("/api/healthz", response_model=None)
+async def healthz(request: Request) -> dict[str, str] | JSONResponse:
+    return _draining(request) or {"status": "ok"}
 
 
 @router.get("/api/readyz", response_model=None)
-async def readyz(services: ServicesDep) -> dict[str, str] | JSONResponse:
+async def readyz(request: Request, services: ServicesDep) -> dict[str, str] | JSONResponse:
+    draining = _draining(request)
+    if draining is not None:
+        return draining
     try:
         migrated = await asyncio.wait_for(services.queries.ping(), timeout=3)
     except Exception:
