@@ -24,7 +24,9 @@ class PortInUseError(RuntimeError):
 
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # No SO_REUSEADDR: a port that another process listens on must fail to bind.
+        # SO_REUSEADDR as our servers use it: connections of a stopped run lingering in
+        # TIME_WAIT do not count, a process listening on the port still does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

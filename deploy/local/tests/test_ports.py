@@ -6,9 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from parley_devstack.ports import free_port_block
+from parley_devstack.ports import free_port_block, port_is_free
 
 
 def run_dev(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -69,3 +70,20 @@ def test_the_same_port_chosen_twice_is_reported(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"Port {base + 2}" in result.stderr
     assert "CHAT_PORT" in result.stderr and "AUTH_PORT" in result.stderr
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_run_counts_as_free() -> None:
+    """Restarting right after Ctrl-C must not be refused: only a listener makes a port taken."""
+    port = free_port_block(1)
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen()
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    assert not port_is_free("127.0.0.1", port)
+    accepted.close()  # the server side closes first: its end of the connection stays in TIME_WAIT
+    time.sleep(0.1)
+    client.close()
+    server.close()
+    assert port_is_free("127.0.0.1", port)
