@@ -194,6 +194,9 @@ def test_nothing_buffers_or_compresses_and_streams_are_not_cut() -> None:
     static = yaml.safe_load((REPO_ROOT / "gateway" / "traefik.yml").read_text())
     timeouts = static["entryPoints"]["web"]["transport"]["respondingTimeouts"]
     assert timeouts["writeTimeout"] in ("0s", 0)
+    # Idle upstream connections close before the services' keep-alive (uvicorn: 5 s) ends.
+    forwarding = static["serversTransport"]["forwardingTimeouts"]
+    assert forwarding["idleConnTimeout"] == "4s"
 
 
 def test_security_headers_on_every_route(gateway: Gateway) -> None:
