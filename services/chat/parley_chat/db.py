@@ -96,6 +96,12 @@ class ChatDb(AsyncPostgresDb):
         result.runs = session.runs  # type: ignore[union-attr]
         return result
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # run_id -> status of agno's last successful save of it in this process, or None when
+        # that save failed (agno only logs such failures; the run manager must know).
+        self.saved: dict[str, str | None] = {}
+
     async def upsert_run(
         self,
         run: Any,
@@ -103,11 +109,22 @@ class ChatDb(AsyncPostgresDb):
         user_id: str | None = None,
         run_index: int | None = None,
     ) -> None:
+        run_id = getattr(run, "run_id", None)
         try:
             await super().upsert_run(run, session_id, user_id=user_id, run_index=run_index)
         except IntegrityError:
             # The chat was deleted while its reply was running: the reply goes with it.
             log.info("run_dropped_with_deleted_chat", chat_id=session_id)
+            if run_id:
+                self.saved[run_id] = None
+            return
+        except Exception:
+            if run_id:
+                self.saved[run_id] = None
+            raise
+        if run_id:
+            status = getattr(run, "status", None)
+            self.saved[run_id] = str(getattr(status, "value", status))
 
 
 async def warm_up(db: ChatDb) -> None:
@@ -154,7 +171,10 @@ class Queries:
         self.engine = engine
         self.schema = schema
         s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
-        self._migrated = text(f"SELECT to_regclass('{lt}') IS NOT NULL")
+        self._migrated = text(
+            f"SELECT to_regclass('{lt}') IS NOT NULL AND "
+            f"to_regprocedure('{schema}.parley_release_lease()') IS NOT NULL"
+        )
         self._insert_chat = text(
             f"INSERT INTO {s} (session_id, session_type, agent_id, user_id, session_data, "  # noqa: S608
             "created_at, updated_at) VALUES (:id, 'agent', :agent_id, :uid, "
@@ -230,10 +250,7 @@ class Queries:
             "SELECT (SELECT count(*) FROM owned), (SELECT count(*) FROM ins), "
             "COALESCE((SELECT untitled FROM owned), false), (SELECT count(*) FROM run)"
         )
-        self._release = text(
-            f"WITH d AS (DELETE FROM {lt} WHERE run_id = :rid RETURNING 1) "  # noqa: S608
-            f"SELECT (SELECT status FROM {r} WHERE run_id = :rid)"
-        )
+        self._release = text(f"DELETE FROM {lt} WHERE run_id = :rid")  # noqa: S608
         self._renew = text(
             f"UPDATE {lt} SET expires_at = now() + make_interval(secs => :ttl) "  # noqa: S608
             "WHERE owner = :owner AND run_id = ANY(:rids) RETURNING run_id, cancel_requested"
@@ -358,11 +375,9 @@ class Queries:
             row = (await conn.execute(self._acquire, params)).one()
         return bool(row[0]), bool(row[1]), bool(row[2])
 
-    async def release_lease(self, run_id: str) -> str | None:
-        """Drop the run's lease; return the run's stored status (checks agno's final save)."""
+    async def release_lease(self, run_id: str) -> None:
         async with self.engine.begin() as conn:
-            status = (await conn.execute(self._release, {"rid": run_id})).scalar()
-        return str(status) if status is not None else None
+            await conn.execute(self._release, {"rid": run_id})
 
     async def renew_leases(self, owner: str, run_ids: list[str], ttl: float) -> dict[str, bool]:
         async with self.engine.begin() as conn:
@@ -425,6 +440,16 @@ async def migrate(db: ChatDb) -> None:
         "owner varchar NOT NULL, cancel_requested boolean NOT NULL DEFAULT false, "
         "expires_at timestamptz NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS parley_run_leases_owner ON {schema}.{LEASES} (owner)",
+        # agno's final save of a run releases the chat's lease in the same transaction: no
+        # extra round trip per turn, and the chat is free exactly when the reply is stored.
+        f"CREATE OR REPLACE FUNCTION {schema}.parley_release_lease() RETURNS trigger "  # noqa: S608
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.status IN ('COMPLETED', 'ERROR', 'CANCELLED') THEN "
+        f"DELETE FROM {schema}.{LEASES} WHERE run_id = NEW.run_id; END IF; "
+        "RETURN NULL; END $$",
+        f"DROP TRIGGER IF EXISTS parley_release_lease ON {schema}.{RUNS}",
+        f"CREATE TRIGGER parley_release_lease AFTER INSERT OR UPDATE OF status "
+        f"ON {schema}.{RUNS} FOR EACH ROW EXECUTE FUNCTION {schema}.parley_release_lease()",
     ]
     lock = "hashtext('parley_chat_migrate')"
     async with db.db_engine.connect() as holder:

@@ -361,6 +361,7 @@ class RunManager:
             if not state.done:
                 await self._end_failed(state, llm.INTERNAL_ERROR)
         finally:
+            self.db.saved.pop(state.run_id, None)
             self.metrics.runs_active.dec()
             if not state.done:  # pragma: no cover - defensive
                 state.finish("run.error", _error_payload(state.run_id, llm.INTERNAL_ERROR))
@@ -372,17 +373,15 @@ class RunManager:
             )
             self._spawn(self._forget_later(state))
 
-    async def _release(self, state: RunState) -> str | None:
-        """Drop the chat's lease; return the run's stored status (None when unknown)."""
-        state.finishing = True
+    async def _release(self, state: RunState) -> None:
+        """Drop the chat's lease when agno's final save did not (it failed or never came)."""
         try:
-            return await self.queries.release_lease(state.run_id)
+            await self.queries.release_lease(state.run_id)
         except Exception as exc:
             log.warning("lease_release_failed", run_id=state.run_id, error=type(exc).__name__)
             # Retry in the background so the chat unblocks soon after the database is back
             # (the lease would otherwise hold until it expires).
             self._spawn(self._release_later(state.run_id))
-            return None
 
     async def _release_later(self, run_id: str) -> None:
         for _ in range(int(self.settings.RUN_LEASE_SECONDS) + 1):
@@ -393,12 +392,24 @@ class RunManager:
             except Exception:  # noqa: S112 - still down: try again, the lease expires anyway
                 continue
 
+    async def _settle(self, state: RunState, expected: str) -> bool:
+        """Whether agno stored the run as ``expected``; if it did not, free the chat ourselves.
+
+        agno's terminal save releases the lease through a trigger (same transaction), so the
+        usual path costs no query here.
+        """
+        state.finishing = True
+        saved = self.db.saved.pop(state.run_id, None)
+        if saved == expected:
+            return True
+        await self._release(state)
+        return False
+
     async def _end_completed(self, state: RunState) -> None:
-        stored = await self._release(state)
-        if stored != "COMPLETED":
+        if not await self._settle(state, "COMPLETED"):
             # agno swallows storage errors: a reply the database did not keep must not be
             # reported as completed (the client would trust it and it would be gone on reload).
-            log.error("run_not_stored", run_id=state.run_id, stored_status=stored)
+            log.error("run_not_stored", run_id=state.run_id)
             self.metrics.runs_failed.labels(llm.STORAGE_ERROR).inc()
             state.finish("run.error", _error_payload(state.run_id, llm.STORAGE_ERROR))
             return
@@ -410,13 +421,13 @@ class RunManager:
 
     async def _end_failed(self, state: RunState, code: str) -> None:
         await self._fixup(state, code)
-        await self._release(state)
+        await self._settle(state, "ERROR")
         self.metrics.runs_failed.labels(code).inc()
         state.finish("run.error", _error_payload(state.run_id, code))
 
     async def _end_cancelled(self, state: RunState, wait_for_row: bool = False) -> None:
         await self._fixup(state, "cancelled", wait_for_row=wait_for_row)
-        await self._release(state)
+        await self._settle(state, "CANCELLED")
         self.metrics.runs_cancelled.inc()
         state.finish("run.cancelled", {"run_id": state.run_id})
 
