@@ -46,7 +46,9 @@ async def _run(
     if "throughput" in sections:
         for users_count, turns in plan.levels:
             _log(f"throughput: {users_count} users x {turns} turns against 4 targets")
-        data["throughput"] = await scenarios.throughput_section(stack, plan.levels, users)
+        data["throughput"] = await scenarios.throughput_section(
+            stack, plan.levels, users, plan.rounds
+        )
         for row in data["throughput"]:
             _log(
                 f"  {row['target']:15} {row['users']:3} users: {row['turns_per_s']} turns/s, "

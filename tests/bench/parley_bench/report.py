@@ -150,9 +150,11 @@ def render_markdown(data: dict[str, Any], charts: list[str]) -> str:
             "## Chat turns",
             "",
             "V users each with their own token and chat send T sequential messages and read "
-            "the streamed reply. TTFT = time to the first text event; times in ms "
-            "(p50 / p95 / p99). CPU = server process CPU per turn (chat for Parley). DB xacts = "
-            "PostgreSQL transactions per turn (pg_stat_database, includes our probe's own).",
+            f"the streamed reply; best of {rows[0].get('rounds', 1)} interleaved rounds per "
+            "target (errors summed over all rounds). TTFT = time to the first text event; "
+            "times in ms (p50 / p95 / p99). CPU = server process CPU per turn (chat for "
+            "Parley). DB xacts = PostgreSQL transactions per turn (pg_stat_database, includes "
+            "our probe's own).",
             "",
             "| target | users | turns | errors | turns/s | TTFT ms | total ms | CPU ms/turn "
             "| DB xacts/turn |",

@@ -31,6 +31,7 @@ class Plan:
     """How much to run: the short form (`make bench`) or the full one."""
 
     levels: tuple[tuple[int, int], ...]  # (users, turns per user)
+    rounds: int
     auth_users: int
     history_chats: int
     history_turns: int
@@ -45,6 +46,7 @@ class Plan:
     def short(cls) -> Plan:
         return cls(
             levels=((1, 20), (16, 6), (64, 3)),
+            rounds=2,
             auth_users=32,
             history_chats=2000,
             history_turns=20,
@@ -60,6 +62,7 @@ class Plan:
     def full(cls) -> Plan:
         return cls(
             levels=((1, 100), (16, 30), (64, 10)),
+            rounds=3,
             auth_users=64,
             history_chats=2000,
             history_turns=20,
@@ -181,9 +184,14 @@ async def _verifications_per_second(stack: Stack, seconds: float = 1.5) -> int:
 
 
 async def throughput_section(
-    stack: Stack, levels: tuple[tuple[int, int], ...], parley_users: list[VirtualUser]
+    stack: Stack,
+    levels: tuple[tuple[int, int], ...],
+    parley_users: list[VirtualUser],
+    rounds: int = 2,
 ) -> list[dict[str, Any]]:
-    """Each level against every target in turn: stub, chat direct, gateway, AgentOS."""
+    """Each level against every target in turn (stub, chat direct, gateway, AgentOS), in
+    ``rounds`` interleaved rounds; each target keeps its best round, so a burst of other work on
+    a shared machine does not decide a ratio. Errors are summed over every round."""
     rows: list[dict[str, Any]] = []
     assert stack.peer_url is not None
     needed = max(users for users, _ in levels)
@@ -212,7 +220,11 @@ async def throughput_section(
             ),
             (AgentOSTarget(AGENT_ID), stack.peer_url, peer_users, "peer", peer_db),
         ]
-        for target, url, vusers, process, db in runs:
+        best: dict[str, dict[str, Any]] = {}
+        errors: dict[str, int] = {}
+        for _round, (target, url, vusers, process, db) in (
+            (r, run) for r in range(rounds) for run in runs
+        ):
             probe = (lambda p=process: stack.cpu_seconds(p)) if process else None
             before = await asyncio.to_thread(_db_counters, db) if db else None
             result: LoadResult = await run_load(
@@ -228,6 +240,13 @@ async def throughput_section(
                 summary["db_rows_read_per_turn"] = round((after[1] - before[1]) / n, 1)
             summary["sample_errors"] = [t.error for t in result.turns if t.error][:3]
             summary["setup_errors"] = result.setup_errors[:3]
+            summary["rounds"] = rounds
+            errors[target.name] = errors.get(target.name, 0) + summary["errors"]
+            kept = best.get(target.name)
+            if kept is None or summary["turns_per_s"] > kept["turns_per_s"]:
+                best[target.name] = summary
+        for name, summary in best.items():
+            summary["errors"] = errors[name]
             rows.append(summary)
     return rows
 
