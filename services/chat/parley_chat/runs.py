@@ -147,6 +147,7 @@ class RunState:
     offset: int = 0
     done: bool = False
     finishing: bool = False
+    missed_heartbeats: int = 0
     outcome: str | None = None
     cancel_requested: bool = False
     untitled: bool = False
@@ -470,7 +471,7 @@ class RunManager:
             raise RunNotActive
         raise ChatNotFound
 
-    async def _cancel_local(self, state: RunState, grace: float = 1.0) -> None:
+    async def _cancel_local(self, state: RunState, grace: float = 3.0) -> None:
         if state.done or state.cancel_requested:
             return
         state.cancel_requested = True
@@ -481,7 +482,9 @@ class RunManager:
 
     async def _force_cancel(self, state: RunState, grace: float) -> None:
         await asyncio.sleep(grace)
-        if not state.done and state.task is not None and not state.task.done():
+        if state.done or state.finishing or state.run_id in self.db.saved:
+            return  # it ended (or agno is saving its end) meanwhile
+        if state.task is not None and not state.task.done():
             state.task.cancel()
 
     # -- reattach ----------------------------------------------------------------------------
@@ -536,21 +539,33 @@ class RunManager:
         period = self.settings.RUN_LEASE_SECONDS / 3
         while True:
             await asyncio.sleep(period)
-            live = [s for s in self.runs.values() if not s.done]
-            if not live:
-                continue
             try:
-                renewed = await self.queries.renew_leases(
-                    self.owner, [s.run_id for s in live], self.settings.RUN_LEASE_SECONDS
-                )
+                await self.beat()
             except Exception as exc:
                 log.warning("lease_renew_failed", error=type(exc).__name__)
-                continue
-            for state in live:
-                flag = renewed.get(state.run_id)
-                # A missing lease means the chat was deleted (or the lease was lost): stop.
-                if (flag is None or flag) and not (state.done or state.finishing):
+
+    async def beat(self) -> None:
+        """Renew this replica's leases; stop runs that were cancelled elsewhere or lost theirs."""
+        live = [s for s in self.runs.values() if not s.done]
+        if not live:
+            return
+        renewed = await self.queries.renew_leases(
+            self.owner, [s.run_id for s in live], self.settings.RUN_LEASE_SECONDS
+        )
+        for state in live:
+            if state.done or state.finishing or state.run_id in self.db.saved:
+                continue  # agno has saved its end (which also drops the lease)
+            flag = renewed.get(state.run_id)
+            if flag is None:
+                # No lease: the chat was deleted (its NOTIFY may have been missed) or the
+                # lease was lost. Twice in a row, so a run ending right now is not hit.
+                state.missed_heartbeats += 1
+                if state.missed_heartbeats >= 2:
                     await self._cancel_local(state)
+            elif flag:
+                await self._cancel_local(state)
+            else:
+                state.missed_heartbeats = 0
 
     async def _listen(self) -> None:
         backoff = 0.5

@@ -8,6 +8,8 @@ import uuid
 from typing import Any
 
 import psycopg
+from asgi_lifespan import LifespanManager
+from parley_chat.app import create_app
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
@@ -87,3 +89,54 @@ async def test_expired_lease_of_a_dead_replica_is_taken_over(
                 "SELECT count(*) FROM ai.parley_run_leases WHERE session_id = %s", (chat_id,)
             ).fetchone()
         assert left == (0,)
+
+
+async def test_busy_replica_with_fast_heartbeats_never_cancels_finished_replies(
+    make_settings: Any, signing_key: Key, stub: LlmStub
+) -> None:
+    # A 3 s lease means a heartbeat every second, racing with replies that end (and release
+    # their lease) at the same moment; none of them may be mistaken for a lost lease.
+    async with running_chat(make_settings(RUN_LEASE_SECONDS=3), signing_key) as chat:
+        users = [chat.user(f"user{i}") for i in range(12)]
+        chats = [(await chat.create_chat(u))["id"] for u in users]
+
+        async def talk(index: int) -> list[str]:
+            ends = []
+            for turn in range(4):
+                events = await chat.send(
+                    users[index], chats[index], f"turn {turn} [stub:words=20] [stub:delay=15]"
+                )
+                ends.append(events[-1].event)
+            return ends
+
+        outcomes = await asyncio.gather(*(talk(i) for i in range(len(users))))
+    assert {end for ends in outcomes for end in ends} == {"run.completed"}
+
+
+async def test_a_reply_whose_end_is_saved_is_not_taken_for_a_lost_lease(
+    make_settings: Any, stub: LlmStub
+) -> None:
+    # agno's final save drops the lease (trigger) a moment before the run manager sees the
+    # end; a heartbeat in that moment must not cancel the reply. Driven step by step here.
+    app = create_app(make_settings())
+    async with LifespanManager(app):
+        services = app.state.services
+        user_id = str(uuid.uuid4())
+        chat = await services.queries.insert_chat(str(uuid.uuid4()), user_id, "t", "parley")
+        state = await services.runs.start_run(chat.id, user_id, "x [stub:words=50] [stub:delay=40]")
+        events = state.follow(-1, 5.0)
+        await anext(events)
+        await anext(events)  # streaming now
+        await services.queries.release_lease(state.run_id)  # as agno's final save would
+        services.db.saved[state.run_id] = "COMPLETED"
+        await services.runs.beat()
+        await services.runs.beat()
+        assert not state.cancel_requested
+        # Without that save, a lease missing twice in a row means the chat is gone: stop.
+        services.db.saved.pop(state.run_id)
+        await services.runs.beat()
+        assert not state.cancel_requested
+        await services.runs.beat()
+        assert state.cancel_requested
+        ends = [batch async for batch in events]
+        assert ends[-1] is not None and ends[-1][-1].event == "run.cancelled"
