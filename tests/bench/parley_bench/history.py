@@ -155,7 +155,9 @@ async def history_section(stack: Stack, plan: Plan) -> dict[str, Any]:
 
 
 async def chat_length_section(stack: Stack, plan: Plan, samples: int = 20) -> dict[str, Any]:
-    """A turn in a chat with ``long_chat_turns`` turns vs in a new chat; reading that chat."""
+    """A turn in a chat with ``long_chat_turns`` turns vs in a new chat and in a chat just past
+    the history window (20 turns), which tells chat length apart from the history window's own
+    cost; reading the long chat."""
     user = minted_users(stack, 1)[0]
     target = ParleyTarget()
     url = stack.gateway_url
@@ -167,20 +169,23 @@ async def chat_length_section(stack: Stack, plan: Plan, samples: int = 20) -> di
         stack.plan.chat_database_url,
         [(_LENGTHEN, {"turns": seed_turns, "extra": extra, "uid": user.user_id, "chats": 1})],
     )
+    # Made after the lengthening, which picks the user's most recently updated chat.
+    window_sid = await _seed_chat(target, url, user, seed_turns, "window turn")
     detail = await _timed_gets(url, f"/api/chats/{sid}", user, samples)
     async with httpx.AsyncClient(base_url=url, timeout=60.0) as http:
         check = await http.get(f"/api/chats/{sid}", headers=user.headers)
         stored_turns = len(check.json()["messages"]) // 2
 
-        series: dict[str, dict[str, list[float]]] = {
-            "new": {"ttft": [], "total": []},
-            "long": {"ttft": [], "total": []},
-        }
+        kinds = ("new", "window", "long")
+        series: dict[str, dict[str, list[float]]] = {k: {"ttft": [], "total": []} for k in kinds}
         # Alternate new chat / long chat so drift on a shared machine hits both alike. New
         # chats get a title, so no background title request overlaps the next measurement.
         for i in range(samples):
-            for kind in ("new", "long"):
-                chat_id = await _titled_chat(http, user) if kind == "new" else sid
+            for kind in kinds:
+                if kind == "new":
+                    chat_id = await _titled_chat(http, user)
+                else:
+                    chat_id = window_sid if kind == "window" else sid
                 start = time.perf_counter()
                 first, ok, _text, error = await target.turn(http, user, chat_id, f"probe {i}")
                 if not ok:
@@ -191,14 +196,14 @@ async def chat_length_section(stack: Stack, plan: Plan, samples: int = 20) -> di
     return {
         "turns": stored_turns,
         "samples": samples,
-        "new": {
-            k: percentiles(v)
-            for k, v in (("ttft_ms", series["new"]["ttft"]), ("total_ms", series["new"]["total"]))
+        **{
+            kind: {
+                "ttft_ms": percentiles(series[kind]["ttft"]),
+                "total_ms": percentiles(series[kind]["total"]),
+            }
+            for kind in kinds
         },
-        "long": {
-            k: percentiles(v)
-            for k, v in (("ttft_ms", series["long"]["ttft"]), ("total_ms", series["long"]["total"]))
-        },
+        "window_turns": seed_turns,
         "detail_ms": detail,
     }
 
