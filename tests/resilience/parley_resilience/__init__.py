@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -123,26 +122,6 @@ async def get_chat(http: httpx.AsyncClient, user: VirtualUser, chat_id: str) -> 
     assert r.status_code == 200, r.text
     chat: dict[str, Any] = r.json()
     return chat
-
-
-def restart(stack: Stack, name: str, timeout: float = 60.0) -> None:
-    """Start a stopped or killed process of the stack again and wait for it to be ready."""
-    group = stack.group
-    restart_fn = getattr(group, "restart", None)
-    if restart_fn is not None:
-        restart_fn(name, timeout)
-        return
-    spec = group.specs[name]
-    with (group.log_dir / f"{name}.log").open("ab") as log:
-        group.procs[name] = subprocess.Popen(
-            spec.argv,
-            env={**os.environ, **spec.env},
-            cwd=spec.cwd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    group.wait_ready(timeout)
 
 
 def stop_postgres(stack: Stack) -> None:
