@@ -15,7 +15,6 @@ from parley_resilience import (
     get_chat,
     make_users,
     new_chat,
-    restart,
     send,
     start_postgres,
     stop_postgres,
@@ -66,7 +65,7 @@ async def test_auth_stopped_chat_keeps_verifying_tokens(
         forged = VirtualUser(user.user_id, user.token[:-4] + "AAAA")
         assert (await gateway.get("/api/chats", headers=forged.headers)).status_code == 401
     finally:
-        await asyncio.to_thread(restart, stack, "auth")
+        await asyncio.to_thread(stack.group.restart, "auth")
     # Back in the gateway's pool once its health check passes again.
     await asyncio.to_thread(wait_routed, stack.gateway_url, ("/auth/healthz",))
 
@@ -136,7 +135,7 @@ async def test_replica_killed_mid_stream(stack: Stack, gateway: httpx.AsyncClien
         killed_reply = messages[1]
         assert killed_reply["role"] == "assistant" and killed_reply["status"] != "completed"
     finally:
-        await asyncio.to_thread(restart, stack, victim)
+        await asyncio.to_thread(stack.group.restart, victim)
 
 
 async def test_postgres_down_then_back(stack: Stack, gateway: httpx.AsyncClient) -> None:
