@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("parley_auth.access")
+QUIET_PATHS = frozenset({"/auth/healthz"})
 
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -106,15 +107,17 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                # Path only: query strings may carry tokens.
-                log.info(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    route=self.templates(scope),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+                # Path only: query strings may carry tokens. Health checks (the gateway's,
+                # every few seconds) stay out of the log; their metrics remain.
+                if scope["path"] not in QUIET_PATHS:
+                    log.info(
+                        "request",
+                        method=scope["method"],
+                        path=scope["path"],
+                        route=self.templates(scope),
+                        status=status,
+                        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    )
 
 
 class Metrics:

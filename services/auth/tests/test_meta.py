@@ -65,14 +65,25 @@ def log_lines(output: str) -> list[dict[str, object]]:
 async def test_logs_are_json_with_the_request_id(
     auth: Auth, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    response = await auth.client.get("/auth/healthz", headers={"X-Request-Id": "req-abc-123"})
+    response = await auth.client.get("/auth/readyz", headers={"X-Request-Id": "req-abc-123"})
     assert response.headers["x-request-id"] == "req-abc-123"
-    generated = (await auth.client.get("/auth/healthz")).headers["x-request-id"]
+    generated = (await auth.client.get("/auth/readyz")).headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
     lines = log_lines(capsys.readouterr().out)
     [line] = [x for x in lines if x.get("request_id") == "req-abc-123"]
-    assert line["event"] == "request" and line["route"] == "/auth/healthz"
+    assert line["event"] == "request" and line["route"] == "/auth/readyz"
     assert line["status"] == 200 and line["level"] == "info"
+
+
+async def test_health_checks_are_counted_but_not_logged(
+    auth: Auth, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The gateway checks /auth/healthz every 2 s: one log line each would drown the rest.
+    response = await auth.client.get("/auth/healthz", headers={"X-Request-Id": "probe-1"})
+    assert response.headers["x-request-id"] == "probe-1"
+    assert not [x for x in log_lines(capsys.readouterr().out) if x.get("request_id") == "probe-1"]
+    metrics = (await auth.client.get("/metrics")).text
+    assert 'http_requests_total{method="GET",route="/auth/healthz",status="200"} 1.0' in metrics
 
 
 async def test_passwords_and_tokens_never_reach_the_logs(
