@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley_chat.config import Settings
 from parley_chat.db import Queries, make_db, make_engine, migrate, warm_up
@@ -100,6 +101,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _database_down(request: Request, exc: Exception) -> JSONResponse:
         log.error("database_error", error=type(exc).__name__)
         return JSONResponse({"detail": "database unavailable"}, status_code=503)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
+        # Every database connection of this process stayed busy for DB_POOL_TIMEOUT_SECONDS:
+        # an overload, so the client may retry (and the gateway may try another replica).
+        log.warning("database_pool_exhausted")
+        return JSONResponse(
+            {"detail": "service busy, retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

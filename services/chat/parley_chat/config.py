@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     DATABASE_URL: str = DEV_DATABASE_URL
     DB_SCHEMA: str = "ai"
     DB_POOL_SIZE: int = Field(default=10, ge=1)
+    # Connections beyond the pool for bursts (thousands of streams starting at once).
+    DB_MAX_OVERFLOW: int = Field(default=30, ge=0)
+    DB_POOL_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
     MIGRATE_ON_START: bool = False
 
     AUTH_PUBLIC_KEYS_FILE: str | None = None

@@ -8,12 +8,31 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from agno.db.base import SessionType
 from agno.db.postgres import AsyncPostgresDb
-from agno.db.utils import deserialize_session, json_serializer
+from agno.db.utils import (
+    HISTORY_SKIP_STATUSES,
+    build_single_run_row,
+    deserialize_session,
+    json_serializer,
+)
+from agno.run.base import RunStatus
 from agno.session import AgentSession
 from agno.utils.string import sanitize_postgres_strings
-from sqlalchemy import bindparam, case, func, literal_column, or_, text, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -25,6 +44,10 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 SESSIONS = "agno_sessions"
 RUNS = "agno_runs"
 LEASES = "parley_run_leases"
+# One type instance: a type class passed per call makes SQLAlchemy build a new one each time.
+_JSONB = JSONB()
+# Runs read for a turn beyond the history window: this turn's own RUNNING row, plus slack.
+HISTORY_MARGIN = 3
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -32,7 +55,9 @@ def make_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(
         settings.sqlalchemy_url,
         pool_size=settings.DB_POOL_SIZE,
-        max_overflow=settings.DB_POOL_SIZE,
+        max_overflow=settings.DB_MAX_OVERFLOW,
+        # A burst that finds no free connection soon gets a 503 (app.py), not a long hang.
+        pool_timeout=settings.DB_POOL_TIMEOUT_SECONDS,
         # No pool_pre_ping: it costs a round trip per checkout on the hot path.
         pool_recycle=1800,
         # A database that does not answer must turn into a quick 503, not a hung request.
@@ -49,6 +74,73 @@ class ChatDb(AsyncPostgresDb):
     re-create a chat deleted during a run. Chats are created only by ``POST /api/chats``.
     """
 
+    def __init__(self, *, history_runs: int = 10, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # run_id -> status of agno's last successful save of it in this process, or None when
+        # that save failed (agno only logs such failures; the run manager must know).
+        self.saved: dict[str, str | None] = {}
+        # agno reads a session for a run without a runs limit (every stored run); the model
+        # only ever sees the last ``history_runs`` of them.
+        self.runs_window = history_runs + HISTORY_MARGIN
+        # Statements built once per table object (agno resolves tables lazily): SQLAlchemy
+        # then reuses their cache key and compiled form instead of rebuilding both per call.
+        self._statements: dict[tuple[str, int], Executable] = {}
+
+    def _statement(self, name: str, table: Table, build: Any) -> Any:
+        key = (name, id(table))
+        stmt = self._statements.get(key)
+        if stmt is None:
+            stmt = self._statements[key] = build(table)
+        return stmt
+
+    async def get_session(
+        self,
+        session_id: str,
+        session_type: SessionType | None = None,
+        user_id: str | None = None,
+        deserialize: bool | None = True,
+        runs_limit: int | None = None,
+    ) -> Any:
+        """A chat with only its most recent runs (the history window), in two indexed reads.
+
+        Unlike agno's, a database error propagates: a turn must fail rather than run as if
+        the chat had no history.
+        """
+        if not deserialize or session_type not in (None, SessionType.AGENT):
+            return await super().get_session(
+                session_id, session_type, user_id, deserialize, runs_limit
+            )
+        table = await self._get_table(table_type="sessions")
+        runs_table = await self._get_table(table_type="runs")
+        if table is None or runs_table is None:
+            return None
+        limit = self.runs_window if runs_limit is None else min(runs_limit, self.runs_window)
+        async with self.db_engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    self._statement("session", table, _session_select)
+                    if user_id is None
+                    else self._statement("user_session", table, _user_session_select),
+                    {"p_session_id": session_id, "p_user_id": user_id},
+                )
+            ).fetchone()
+            if row is None:
+                return None
+            session = dict(row._mapping)
+            if session.get("runs") or session.get("session_type") != SessionType.AGENT.value:
+                # Runs still in agno's legacy blob (never written by Parley): agno's merge.
+                return await super().get_session(
+                    session_id, session_type, user_id, deserialize, runs_limit
+                )
+            runs = (
+                await conn.execute(
+                    self._statement("window", runs_table, _window_select),
+                    {"p_session_id": session_id, "p_limit": limit},
+                )
+            ).fetchall()
+        session["runs"] = [r[0] for r in reversed(runs)]
+        return deserialize_session(session_type, session)
+
     async def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:
         if not isinstance(session, AgentSession):
             return await super().upsert_session(session, deserialize=deserialize)
@@ -56,35 +148,20 @@ class ChatDb(AsyncPostgresDb):
         if table is None:
             return None
         data = session.to_dict(include_runs=False)
-        session_data = sanitize_postgres_strings(data.get("session_data") or {})
-        new_data = bindparam("new_session_data", value=session_data, type_=JSONB)
-        stmt = (
-            update(table)
-            .where(table.c.session_id == session.session_id)
-            .where(or_(table.c.user_id == session.user_id, table.c.user_id.is_(None)))
-            .values(
-                agent_id=data.get("agent_id"),
-                user_id=data.get("user_id"),
-                agent_data=sanitize_postgres_strings(data.get("agent_data")),
-                session_data=case(
-                    (
-                        table.c.session_data.has_key("session_name"),
-                        func.jsonb_set(
-                            new_data,
-                            literal_column("'{session_name}'::text[]"),
-                            table.c.session_data["session_name"],
-                        ),
-                    ),
-                    else_=new_data,
-                ),
-                summary=sanitize_postgres_strings(data.get("summary")),
-                metadata=sanitize_postgres_strings(data.get("metadata")),
-                updated_at=int(time.time()),
-            )
-            .returning(table)
-        )
-        async with self.async_session_factory() as sess, sess.begin():
-            row = (await sess.execute(stmt)).fetchone()
+        params = {
+            "p_session_id": session.session_id,
+            "p_user_id": data.get("user_id"),
+            "p_agent_id": data.get("agent_id"),
+            "p_agent_data": sanitize_postgres_strings(data.get("agent_data")),
+            "p_session_data": sanitize_postgres_strings(data.get("session_data") or {}),
+            "p_summary": sanitize_postgres_strings(data.get("summary")),
+            "p_metadata": sanitize_postgres_strings(data.get("metadata")),
+            "p_now": int(time.time()),
+        }
+        async with self.db_engine.begin() as conn:
+            row = (
+                await conn.execute(self._statement("save", table, _session_update), params)
+            ).fetchone()
         if row is None:
             return None
         saved = dict(row._mapping)
@@ -96,12 +173,6 @@ class ChatDb(AsyncPostgresDb):
         result.runs = session.runs  # type: ignore[union-attr]
         return result
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # run_id -> status of agno's last successful save of it in this process, or None when
-        # that save failed (agno only logs such failures; the run manager must know).
-        self.saved: dict[str, str | None] = {}
-
     async def upsert_run(
         self,
         run: Any,
@@ -111,7 +182,7 @@ class ChatDb(AsyncPostgresDb):
     ) -> None:
         run_id = getattr(run, "run_id", None)
         try:
-            await super().upsert_run(run, session_id, user_id=user_id, run_index=run_index)
+            await self._upsert_run(run, session_id, user_id, run_index)
         except IntegrityError:
             # The chat was deleted while its reply was running: the reply goes with it.
             log.info("run_dropped_with_deleted_chat", chat_id=session_id)
@@ -126,10 +197,129 @@ class ChatDb(AsyncPostgresDb):
             status = getattr(run, "status", None)
             self.saved[run_id] = str(getattr(status, "value", status))
 
+    async def _upsert_run(
+        self, run: Any, session_id: str, user_id: str | None, run_index: int | None
+    ) -> None:
+        """agno's upsert of one run, as one prebuilt statement.
+
+        Every Parley run row is inserted (with its index) when the message is accepted, so
+        this is an update; the run_index from agno (a position in the partial session it
+        read) never replaces the stored one.
+        """
+        runs_table = await self._get_table(table_type="runs", create_table_if_not_found=True)
+        if runs_table is None:
+            return
+        row = build_single_run_row(run, session_id, user_id=user_id, run_index=run_index)
+        row["run_data"] = sanitize_postgres_strings(row["run_data"])
+        if row["run_index"] is None:
+            row["run_index"] = await self._next_run_index(runs_table, session_id)
+        params = {f"p_{key}": value for key, value in row.items()}
+        async with self.db_engine.begin() as conn:
+            await conn.execute(self._statement("run", runs_table, _run_upsert), params)
+
+    async def _next_run_index(self, runs_table: Table, session_id: str) -> int:
+        async with self.db_engine.connect() as conn:
+            current = (
+                await conn.execute(
+                    select(func.max(runs_table.c.run_index)).where(
+                        runs_table.c.session_id == session_id
+                    )
+                )
+            ).scalar()
+        return int(current) + 1 if current is not None else 0
+
+    async def update_approval_run_status(self, run_id: str, run_status: RunStatus) -> int:
+        """No-op: Parley has no approvals (human-in-the-loop tools), so this saves an UPDATE
+        per run that agno issues after every final save."""
+        return 0
+
+
+def _session_select(table: Table) -> Any:
+    return select(table).where(table.c.session_id == bindparam("p_session_id"))
+
+
+def _user_session_select(table: Table) -> Any:
+    return _session_select(table).where(table.c.user_id == bindparam("p_user_id"))
+
+
+def _window_select(runs: Table) -> Any:
+    """The most recent runs that can enter the model's history (agno's own filter)."""
+    return (
+        select(runs.c.run_data)
+        .where(
+            runs.c.session_id == bindparam("p_session_id"),
+            runs.c.parent_run_id.is_(None),
+            or_(runs.c.status.is_(None), runs.c.status.notin_(HISTORY_SKIP_STATUSES)),
+        )
+        .order_by(runs.c.run_index.desc(), runs.c.created_at.desc(), runs.c.run_id.desc())
+        .limit(bindparam("p_limit"))
+    )
+
+
+def _session_update(table: Table) -> Any:
+    """agno's session save as an UPDATE that keeps a title set meanwhile (never inserts)."""
+    new_data = bindparam("p_session_data", type_=_JSONB)
+    user: Any = bindparam("p_user_id")
+    return (
+        update(table)
+        .where(table.c.session_id == bindparam("p_session_id"))
+        .where(or_(table.c.user_id == user, table.c.user_id.is_(None)))
+        .values(
+            agent_id=bindparam("p_agent_id"),
+            user_id=user,
+            agent_data=bindparam("p_agent_data", type_=table.c.agent_data.type),
+            session_data=case(
+                (
+                    table.c.session_data.has_key("session_name"),
+                    func.jsonb_set(
+                        new_data,
+                        literal_column("'{session_name}'::text[]"),
+                        table.c.session_data["session_name"],
+                    ),
+                ),
+                else_=new_data,
+            ),
+            summary=bindparam("p_summary", type_=table.c.summary.type),
+            metadata=bindparam("p_metadata", type_=table.c["metadata"].type),
+            updated_at=bindparam("p_now"),
+        )
+        .returning(table)
+    )
+
+
+def _run_upsert(runs: Table) -> Any:
+    cols = [
+        "run_id",
+        "session_id",
+        "run_type",
+        "agent_id",
+        "team_id",
+        "workflow_id",
+        "user_id",
+        "parent_run_id",
+        "status",
+        "run_index",
+        "run_data",
+        "created_at",
+        "updated_at",
+    ]
+    stmt = pg_insert(runs).values({c: bindparam(f"p_{c}", type_=runs.c[c].type) for c in cols})
+    return stmt.on_conflict_do_update(
+        index_elements=["run_id"],
+        set_={
+            "status": stmt.excluded.status,
+            "run_data": stmt.excluded.run_data,
+            "user_id": stmt.excluded.user_id,
+            "parent_run_id": stmt.excluded.parent_run_id,
+            "updated_at": stmt.excluded.updated_at,
+            "run_index": func.coalesce(runs.c.run_index, stmt.excluded.run_index),
+        },
+    )
+
 
 async def warm_up(db: ChatDb) -> None:
     """Reflect agno's tables now so the first reply does not pay ~40 catalog queries."""
-    for table_type in ("sessions", "runs", "approvals"):
+    for table_type in ("sessions", "runs"):
         try:
             await db._get_table(table_type=table_type)
         except Exception as exc:  # not migrated yet: agno resolves it lazily later
@@ -139,7 +329,12 @@ async def warm_up(db: ChatDb) -> None:
 def make_db(settings: Settings, engine: AsyncEngine) -> ChatDb:
     if not _IDENTIFIER.match(settings.DB_SCHEMA):
         raise ValueError("DB_SCHEMA must be a plain lower-case identifier")
-    return ChatDb(db_engine=engine, db_schema=settings.DB_SCHEMA, create_schema=True)
+    return ChatDb(
+        db_engine=engine,
+        db_schema=settings.DB_SCHEMA,
+        create_schema=True,
+        history_runs=settings.HISTORY_RUNS,
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+QUIET_ROUTES = frozenset({"/api/healthz"})
 
 
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
@@ -166,10 +167,12 @@ class RequestMiddleware:
             if template != "/metrics":
                 self.metrics.requests.labels(method, template, str(status)).inc()
                 self.metrics.latency.labels(method, template).observe(elapsed)
-                self.log.info(
-                    "request",
-                    method=method,
-                    route=template,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
+                # The gateway checks /api/healthz every few seconds: counted, not logged.
+                if template not in QUIET_ROUTES:
+                    self.log.info(
+                        "request",
+                        method=method,
+                        route=template,
+                        status=status,
+                        duration_ms=round(elapsed * 1000, 2),
+                    )

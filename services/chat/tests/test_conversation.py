@@ -81,3 +81,28 @@ async def test_history_window_is_configurable(
         await chat.send(alice, chat_id, "turn four")
     sent = [r for r in stub.requests() if r.get("stream")][-1]["messages"]
     assert [m["role"] for m in sent] == ["system", "user"]
+
+
+async def test_a_long_chat_reads_only_its_history_window_and_keeps_every_message(
+    make_settings: Any, signing_key: Key, stub: LlmStub
+) -> None:
+    turns = [f"turn {n}" for n in range(14)]
+    async with running_chat(make_settings(HISTORY_RUNS=3), signing_key) as chat:
+        alice = chat.user()
+        chat_id = (await chat.create_chat(alice))["id"]
+        for turn in turns:
+            events = await chat.send(alice, chat_id, turn)
+            assert events[-1].event == "run.completed"
+        stored = await chat.get_chat(alice, chat_id)
+    # Every turn kept, in order, though each run read only the last few from the database.
+    assert [m["content"] for m in stored["messages"] if m["role"] == "user"] == turns
+    replies = [m for m in stored["messages"] if m["role"] == "assistant"]
+    assert len(replies) == len(turns)
+    assert all(m["status"] == "completed" for m in replies)
+    assert replies[0]["content"].startswith("Stub reply to: turn 0")
+    sent = [r for r in stub.requests() if r.get("stream")][-1]["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == turns[-4:]
+    assistant = [m["content"] for m in sent if m["role"] == "assistant"]
+    assert len(assistant) == 3
+    for reply, turn in zip(assistant, turns[-4:-1], strict=True):
+        assert reply.startswith(f"Stub reply to: {turn} ")

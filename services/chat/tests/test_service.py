@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
 from typing import Any
 
+import psycopg
+import pytest
 from parley_testing import TestKey as Key
 
 from .conftest import Chat, running_chat
@@ -101,3 +105,41 @@ def test_agno_telemetry_is_off_even_if_the_environment_asks_for_it() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["false", "False"]
+
+
+async def test_health_checks_are_counted_but_not_logged(
+    chat: Chat, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The gateway checks /api/healthz every 2 s: a log line each would drown the rest.
+    await chat.http.get("/api/healthz", headers={"X-Request-Id": "probe-1"})
+    await chat.http.get("/api/readyz", headers={"X-Request-Id": "ready-1"})
+    ids = [
+        json.loads(line).get("request_id")
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{")
+    ]
+    assert "ready-1" in ids and "probe-1" not in ids
+    body = (await chat.http.get("/metrics")).text
+    assert 'parley_chat_http_requests_total{method="GET",route="/api/healthz",status="200"}' in body
+
+
+async def test_exhausted_connection_pool_is_a_quick_503_with_retry_after(
+    make_settings: Any, signing_key: Key, db_url: str
+) -> None:
+    settings = make_settings(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, DB_POOL_TIMEOUT_SECONDS=0.3)
+    async with running_chat(settings, signing_key) as chat:
+        alice = chat.user()
+        await chat.create_chat(alice)
+        # Another client locks the chats table: the first list request waits on the lock
+        # holding the process's only connection; the next one finds the pool empty.
+        async with await psycopg.AsyncConnection.connect(db_url) as locker:
+            await locker.execute("LOCK TABLE ai.agno_sessions IN ACCESS EXCLUSIVE MODE")
+            blocked = asyncio.create_task(chat.http.get("/api/chats", headers=alice.headers))
+            await asyncio.sleep(0.3)
+            busy = await chat.http.get("/api/chats", headers=alice.headers)
+            await locker.rollback()
+        assert busy.status_code == 503
+        assert busy.json() == {"detail": "service busy, retry shortly"}
+        assert busy.headers["retry-after"] == "1"
+        assert (await blocked).status_code == 200
+        assert (await chat.http.get("/api/chats", headers=alice.headers)).status_code == 200
