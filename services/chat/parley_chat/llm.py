@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2 as httpx
 from openai import AsyncOpenAI
@@ -103,13 +104,44 @@ def make_openai_client(settings: Settings) -> AsyncOpenAI:
         transport=ObservingTransport(httpx.AsyncHTTPTransport(limits=limits)),
         timeout=httpx.Timeout(settings.LLM_TIMEOUT_SECONDS, connect=10.0),
     )
-    return AsyncOpenAI(
+    client = AsyncOpenAI(
         api_key=settings.LLM_API_KEY or "not-needed",
         base_url=settings.LLM_BASE_URL,
         timeout=settings.LLM_TIMEOUT_SECONDS,
         max_retries=settings.LLM_MAX_RETRIES,
         http_client=http_client,
     )
+    _send_plain_messages_as_is(client)
+    return client
+
+
+def _plain(messages: Sequence[Any]) -> bool:
+    """Messages made only of strings (text chat): the SDK's transform leaves them unchanged."""
+    return all(
+        isinstance(m, dict) and all(v is None or isinstance(v, str) for v in m.values())
+        for m in messages
+    )
+
+
+def _send_plain_messages_as_is(client: AsyncOpenAI) -> None:
+    """Skip the SDK's request-body transform for plain text messages.
+
+    ``chat.completions.create`` walks every message against the SDK's TypedDicts (~2.4 ms for
+    a 10-turn history on our machine, a fifth of a turn's CPU) only to return them unchanged
+    when they are plain text. Such messages go in ``extra_body``, which the SDK merges into
+    the JSON body as is; anything else (images, files, tool calls) takes the normal path.
+    """
+    completions = client.chat.completions
+    create = completions.create
+
+    async def create_plain(*args: Any, **kwargs: Any) -> Any:
+        messages = kwargs.get("messages")
+        if isinstance(messages, list) and _plain(messages):
+            kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), "messages": messages}
+            kwargs["messages"] = []
+        return await create(*args, **kwargs)
+
+    completions.create = create_plain  # type: ignore[method-assign]
 
 
 TITLE_PROMPT = (
