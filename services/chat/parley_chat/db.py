@@ -29,9 +29,10 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -48,6 +49,7 @@ LEASES = "parley_run_leases"
 _JSONB = JSONB()
 # Runs read for a turn beyond the history window: this turn's own RUNNING row, plus slack.
 HISTORY_MARGIN = 3
+WINDOW = "parley_history_window"
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -101,7 +103,7 @@ class ChatDb(AsyncPostgresDb):
         deserialize: bool | None = True,
         runs_limit: int | None = None,
     ) -> Any:
-        """A chat with only its most recent runs (the history window), in two indexed reads.
+        """A chat with only its most recent runs (the history window), in one indexed read.
 
         Unlike agno's, a database error propagates: a turn must fail rather than run as if
         the chat had no history.
@@ -115,30 +117,29 @@ class ChatDb(AsyncPostgresDb):
         if table is None or runs_table is None:
             return None
         limit = self.runs_window if runs_limit is None else min(runs_limit, self.runs_window)
+        stmt = (
+            self._statement("session", table, lambda t: _session_select(t, runs_table))
+            if user_id is None
+            else self._statement(
+                "user_session", table, lambda t: _user_session_select(t, runs_table)
+            )
+        )
         async with self.db_engine.connect() as conn:
             row = (
                 await conn.execute(
-                    self._statement("session", table, _session_select)
-                    if user_id is None
-                    else self._statement("user_session", table, _user_session_select),
-                    {"p_session_id": session_id, "p_user_id": user_id},
+                    stmt, {"p_session_id": session_id, "p_user_id": user_id, "p_limit": limit}
                 )
             ).fetchone()
-            if row is None:
-                return None
-            session = dict(row._mapping)
-            if session.get("runs") or session.get("session_type") != SessionType.AGENT.value:
-                # Runs still in agno's legacy blob (never written by Parley): agno's merge.
-                return await super().get_session(
-                    session_id, session_type, user_id, deserialize, runs_limit
-                )
-            runs = (
-                await conn.execute(
-                    self._statement("window", runs_table, _window_select),
-                    {"p_session_id": session_id, "p_limit": limit},
-                )
-            ).fetchall()
-        session["runs"] = [r[0] for r in reversed(runs)]
+        if row is None:
+            return None
+        session = dict(row._mapping)
+        window = session.pop(WINDOW, None)
+        if session.get("runs") or session.get("session_type") != SessionType.AGENT.value:
+            # Runs still in agno's legacy blob (never written by Parley): agno's merge.
+            return await super().get_session(
+                session_id, session_type, user_id, deserialize, runs_limit
+            )
+        session["runs"] = window or []
         return deserialize_session(session_type, session)
 
     async def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:
@@ -234,18 +235,11 @@ class ChatDb(AsyncPostgresDb):
         return 0
 
 
-def _session_select(table: Table) -> Any:
-    return select(table).where(table.c.session_id == bindparam("p_session_id"))
-
-
-def _user_session_select(table: Table) -> Any:
-    return _session_select(table).where(table.c.user_id == bindparam("p_user_id"))
-
-
-def _window_select(runs: Table) -> Any:
-    """The most recent runs that can enter the model's history (agno's own filter)."""
-    return (
-        select(runs.c.run_data)
+def _session_select(table: Table, runs: Table) -> Any:
+    """The session row plus, as one JSON array in order, the most recent runs that can enter
+    the model's history (agno's own filter: no member runs, no cancelled/errored ones)."""
+    window = (
+        select(runs.c.run_data, runs.c.run_index, runs.c.created_at, runs.c.run_id)
         .where(
             runs.c.session_id == bindparam("p_session_id"),
             runs.c.parent_run_id.is_(None),
@@ -253,7 +247,22 @@ def _window_select(runs: Table) -> Any:
         )
         .order_by(runs.c.run_index.desc(), runs.c.created_at.desc(), runs.c.run_id.desc())
         .limit(bindparam("p_limit"))
+        .subquery("w")
     )
+    ordered = aggregate_order_by(
+        window.c.run_data,
+        window.c.run_index.asc(),
+        window.c.created_at.asc(),
+        window.c.run_id.asc(),
+    )
+    runs_json = select(func.jsonb_agg(ordered)).scalar_subquery()
+    return select(table, type_coerce(runs_json, _JSONB).label(WINDOW)).where(
+        table.c.session_id == bindparam("p_session_id")
+    )
+
+
+def _user_session_select(table: Table, runs: Table) -> Any:
+    return _session_select(table, runs).where(table.c.user_id == bindparam("p_user_id"))
 
 
 def _session_update(table: Table) -> Any:
