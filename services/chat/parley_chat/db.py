@@ -47,8 +47,9 @@ RUNS = "agno_runs"
 LEASES = "parley_run_leases"
 # One type instance: a type class passed per call makes SQLAlchemy build a new one each time.
 _JSONB = JSONB()
-# Runs read for a turn beyond the history window: this turn's own RUNNING row, plus slack.
-HISTORY_MARGIN = 3
+# Runs read for a turn beyond the history window: this turn's own RUNNING row. The SQL filter
+# is agno's own (get_messages), so the window read is exactly the one the model gets.
+HISTORY_MARGIN = 1
 WINDOW = "parley_history_window"
 
 
@@ -452,7 +453,11 @@ class Queries:
             f"max(run_index) + 1, 0) FROM {r} WHERE session_id = :id), "
             "CAST(:run_data AS jsonb), :now, :now WHERE EXISTS (SELECT 1 FROM ins) RETURNING 1) "
             "SELECT (SELECT count(*) FROM owned), (SELECT count(*) FROM ins), "
-            "COALESCE((SELECT untitled FROM owned), false), (SELECT count(*) FROM run)"
+            "COALESCE((SELECT untitled FROM owned), false), (SELECT count(*) FROM run), "
+            # This commit is on the way to the first token: it need not wait for the WAL
+            # flush. Only a PostgreSQL crash could lose it (a lease, and a RUNNING row that the
+            # reply's final, normally committed save writes again).
+            "set_config('synchronous_commit', 'off', true)"
         )
         self._release = text(f"DELETE FROM {lt} WHERE run_id = :rid")  # noqa: S608
         self._renew = text(
