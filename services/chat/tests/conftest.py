@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,13 +146,6 @@ async def template_db(database_factory: DatabaseFactory) -> str:
 def db_url(database_factory: DatabaseFactory, template_db: str) -> str:
     url: str = database_factory.create(template=template_db)
     return url
-
-
-@pytest.fixture
-def stub(llm_stub: LlmStub) -> Iterator[LlmStub]:
-    llm_stub.reset()
-    yield llm_stub
-    llm_stub.reset()
 
 
 @pytest.fixture

@@ -19,14 +19,6 @@ Messages = list[ChatCompletionMessageParam]
 
 
 @pytest.fixture
-def stub(llm_stub: LlmStub) -> Iterator[LlmStub]:
-    """The session's stub, reset to its startup settings around each test."""
-    llm_stub.reset()
-    yield llm_stub
-    llm_stub.reset()
-
-
-@pytest.fixture
 async def client(stub: LlmStub) -> AsyncIterator[AsyncOpenAI]:
     """OpenAI client on the stub; no retries so each fault shows up once."""
     async with AsyncOpenAI(base_url=stub.base_url, api_key="sk-test", max_retries=0) as c:

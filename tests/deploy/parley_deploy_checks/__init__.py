@@ -7,7 +7,7 @@ from parley_deploy_checks.routing import (
     file_middlewares,
     file_routes,
 )
-from parley_deploy_checks.tools import OVERLAYS, REPO_ROOT, load_yaml, load_yaml_all, run_tool, tool
+from parley_deploy_checks.tools import OVERLAYS, REPO_ROOT, load_yaml, load_yaml_all, run_tool
 
 __all__ = [
     "OVERLAYS",
@@ -20,5 +20,4 @@ __all__ = [
     "load_yaml",
     "load_yaml_all",
     "run_tool",
-    "tool",
 ]

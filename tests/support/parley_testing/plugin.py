@@ -55,3 +55,11 @@ def llm_stub() -> Iterator[LlmStub]:
             yield stub
         finally:
             stub.close()
+
+
+@pytest.fixture
+def stub(llm_stub: LlmStub) -> Iterator[LlmStub]:
+    """The session's stub, reset (settings and recorded requests) around a test."""
+    llm_stub.reset()
+    yield llm_stub
+    llm_stub.reset()
