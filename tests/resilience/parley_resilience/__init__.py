@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 from httpx_sse import aconnect_sse
-from parley_bench.loadgen import VirtualUser
+from parley_bench.loadgen import ParleyTarget, VirtualUser
 from parley_bench.stack import Stack
 
 PASSWORD = "resilience-Password-123"
@@ -41,6 +41,54 @@ async def make_users(http: httpx.AsyncClient, count: int) -> list[VirtualUser]:
         return VirtualUser(me.json()["id"], token)
 
     return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+class ResumingParleyTarget(ParleyTarget):
+    """Parley read the way the web client reads it: a stream cut mid-reply is resumed from the
+    run's events endpoint with Last-Event-ID; ``resumed`` lists each time that was needed."""
+
+    def __init__(self) -> None:
+        super().__init__("parley")
+        self.resumed: list[str] = []
+
+    async def turn(
+        self, http: httpx.AsyncClient, user: VirtualUser, chat_id: str, message: str
+    ) -> tuple[float | None, bool, str, str | None]:
+        start = time.perf_counter()
+        ttft: float | None = None
+        parts: list[str] = []
+        run_id: str | None = None
+        last_id: str | None = None
+        request: dict[str, Any] = {
+            "method": "POST",
+            "url": f"/api/chats/{chat_id}/messages",
+            "json": {"content": message},
+        }
+        for _ in range(3):
+            headers = {**user.headers, **({"Last-Event-ID": last_id} if last_id else {})}
+            try:
+                async with aconnect_sse(http, headers=headers, **request) as source:
+                    if source.response.status_code != 200:
+                        await source.response.aread()
+                        return ttft, False, "", f"HTTP {source.response.status_code}"
+                    async for sse in source.aiter_sse():
+                        last_id = sse.id or last_id
+                        if sse.event == "run.started":
+                            run_id = json.loads(sse.data)["run_id"]
+                        elif sse.event == "message.delta":
+                            ttft = ttft or time.perf_counter() - start
+                            parts.append(json.loads(sse.data)["text"])
+                        elif sse.event == "run.completed":
+                            return ttft, True, "".join(parts), None
+                        elif sse.event in ("run.error", "run.cancelled"):
+                            return ttft, False, "".join(parts), f"{sse.event} {sse.data[:200]}"
+                return ttft, False, "".join(parts), "stream ended without a final event"
+            except httpx.TransportError as exc:
+                if run_id is None:
+                    return ttft, False, "".join(parts), f"{type(exc).__name__}: {exc}"
+                self.resumed.append(f"run {run_id} after event {last_id}: {type(exc).__name__}")
+                request = {"method": "GET", "url": f"/api/chats/{chat_id}/runs/{run_id}/events"}
+        return ttft, False, "".join(parts), "stream cut three times"
 
 
 @dataclass
