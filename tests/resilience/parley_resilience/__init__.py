@@ -43,13 +43,18 @@ async def make_users(http: httpx.AsyncClient, count: int) -> list[VirtualUser]:
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
-class ResumingParleyTarget(ParleyTarget):
+class ResumingParleyTarget:
     """Parley read the way the web client reads it: a stream cut mid-reply is resumed from the
     run's events endpoint with Last-Event-ID; ``resumed`` lists each time that was needed."""
 
+    name = "parley"
+
     def __init__(self) -> None:
-        super().__init__("parley")
         self.resumed: list[str] = []
+
+    async def new_chat(self, http: httpx.AsyncClient, user: VirtualUser) -> str:
+        chat_id: str = await ParleyTarget().new_chat(http, user)
+        return chat_id
 
     async def turn(
         self, http: httpx.AsyncClient, user: VirtualUser, chat_id: str, message: str
