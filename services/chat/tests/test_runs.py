@@ -299,7 +299,8 @@ async def test_concurrent_posts_race_for_one_lease(chat: Chat, stub: LlmStub) ->
     async def post() -> int:
         response = await chat.http.post(
             f"/api/chats/{chat_id}/messages",
-            json={"content": "race [stub:words=5]"},
+            # The reply lasts about a second, so all six requests arrive while it runs.
+            json={"content": "race [stub:words=50] [stub:delay=20]"},
             headers=alice.headers,
         )
         code: int = response.status_code
