@@ -21,6 +21,7 @@ from parley_auth.keys import load_signing_keys
 from parley_auth.mail import Mailer, build_mailer
 from parley_auth.models import User
 from parley_auth.observability import (
+    REQUEST_ID_HEADER,
     Metrics,
     MetricsMiddleware,
     RequestContextMiddleware,
@@ -113,8 +114,15 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled_error", error=type(exc).__name__, path=request.url.path)
-        return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+        request_id = getattr(request.state, "request_id", "")
+        log.error(
+            "unhandled_error",
+            error=type(exc).__name__,
+            path=request.url.path,
+            request_id=request_id,
+        )
+        headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+        return JSONResponse({"detail": "Internal Server Error"}, status_code=500, headers=headers)
 
     if settings.CORS_ORIGINS:
         app.add_middleware(

@@ -92,6 +92,8 @@ class RequestContextMiddleware:
         request_id = incoming[:128] if incoming.isprintable() and incoming else uuid.uuid4().hex
         status = 500
         started = time.perf_counter()
+        # For the 500 handler, which runs outside this middleware (Starlette's outermost layer).
+        scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
             nonlocal status

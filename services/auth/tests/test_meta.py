@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
 import pytest
 from parley_testing import with_database
 
@@ -160,3 +161,24 @@ async def test_cors_allows_only_configured_origins(make_auth: AuthFactory) -> No
         assert allowed.headers["access-control-allow-credentials"] == "true"
         other = await auth.client.options("/auth/login", headers=PREFLIGHT)
         assert "access-control-allow-origin" not in other.headers
+
+
+async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
+    auth: Auth, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The operator matches what a user reports (the response's id) with the error's log line.
+    async def broken() -> None:
+        raise RuntimeError("bug")
+
+    auth.app.add_api_route("/auth/broken", broken)
+    transport = httpx.ASGITransport(app=auth.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/auth/broken", headers={"X-Request-Id": "req-bug-1"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal Server Error"}
+    assert response.headers["x-request-id"] == "req-bug-1"
+    lines = [x for x in log_lines(capsys.readouterr().out) if x.get("request_id") == "req-bug-1"]
+    assert {(x["event"], x.get("status")) for x in lines} == {
+        ("unhandled_error", None),
+        ("request", 500),
+    }

@@ -116,7 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", error=type(exc).__name__)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+        request_id = getattr(request.state, "request_id", "")
+        headers = {"X-Request-Id": request_id} if request_id else None
+        return JSONResponse({"detail": "internal error"}, status_code=500, headers=headers)
 
     if settings.CORS_ORIGINS:
         app.add_middleware(

@@ -145,6 +145,8 @@ class RequestMiddleware:
             request_id = uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # For the 500 handler, which runs outside this middleware (Starlette's outermost layer).
+        scope.setdefault("state", {})["request_id"] = request_id
         start = time.perf_counter()
         status = 500
         header_value = request_id.encode()

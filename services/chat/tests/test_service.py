@@ -9,9 +9,12 @@ import subprocess
 import sys
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
+from parley_chat.app import create_app
 from parley_testing import TestKey as Key
+from parley_testing import serve_asgi
 
 from .conftest import Chat, running_chat
 
@@ -53,6 +56,29 @@ async def test_request_id_is_echoed(chat: Chat) -> None:
     assert response.headers["x-request-id"] == "req-123"
     generated = await chat.http.get("/api/healthz")
     assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
+    make_settings: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The operator matches what a user reports (the response's id) with the error's log line.
+    async def broken() -> None:
+        raise RuntimeError("bug")
+
+    app = create_app(make_settings())
+    app.add_api_route("/api/broken", broken)
+    with serve_asgi(app) as url:
+        async with httpx.AsyncClient(base_url=url) as http:
+            response = await http.get("/api/broken", headers={"X-Request-Id": "req-bug-1"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error"}
+    assert response.headers["x-request-id"] == "req-bug-1"
+    logged = [json.loads(x) for x in capfd.readouterr().out.splitlines() if x.startswith("{")]
+    mine = [x for x in logged if x.get("request_id") == "req-bug-1"]
+    assert {(x["event"], x.get("status")) for x in mine} == {
+        ("unhandled_error", None),
+        ("request", 500),
+    }
 
 
 async def test_metrics_are_exposed(chat: Chat) -> None:
