@@ -47,10 +47,11 @@ async def test_healthz_answers_while_eight_logins_hash(
             assert await asyncio.gather(*logins) == [200] * 8
 
     assert health == [200] * 5
-    # The health checks were all answered while the logins still had a long way to go...
-    assert health_done < max(finished) / 2, (health_done, finished)
-    # ...each in a small fraction of a login's time (a blocked loop makes them ~ equal).
-    assert health_time < max(finished) / 4, (health_time, max(finished))
+    # The health checks were all answered while most logins were still hashing (a blocked
+    # event loop would answer them only after the logins)...
+    assert sum(done > health_done for done in finished) >= 4, (health_done, finished)
+    # ...in a fraction of the logins' time.
+    assert health_time < max(finished) / 2, (health_time, max(finished))
 
 
 async def test_unknown_email_costs_as_much_as_a_wrong_password(make_auth: AuthFactory) -> None:

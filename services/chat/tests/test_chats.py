@@ -112,7 +112,7 @@ async def test_title_falls_back_to_first_words_when_the_model_fails(
 ) -> None:
     alice = chat.user()
     chat_id = (await chat.create_chat(alice))["id"]
-    message = "one two three four five six seven eight [stub:words=5] [stub:delay=60]"
+    message = "one two three four five six seven eight [stub:words=40] [stub:delay=50]"
     async with chat.stream(alice, chat_id, message) as events:
         names = [(await anext(events)).event, (await anext(events)).event]
         assert names == ["run.started", "message.delta"]

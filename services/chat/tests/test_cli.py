@@ -57,7 +57,7 @@ def test_serve_answers_and_streams(
         AUTH_PUBLIC_KEYS_FILE=str(keys_file),
         LLM_BASE_URL=stub.base_url,
         ENV="production",
-        SHUTDOWN_DRAIN_SECONDS="1.5",
+        SHUTDOWN_DRAIN_SECONDS="4",
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "parley_chat.cli", "serve", "--port", str(port)],

@@ -22,8 +22,8 @@ async def test_lease_is_renewed_past_its_ttl(
     async with running_chat(make_settings(RUN_LEASE_SECONDS=3), signing_key) as chat:
         alice = chat.user()
         chat_id = (await chat.create_chat(alice))["id"]
-        # ~4.5 s of reply: longer than the 3 s lease, so it must be renewed to stay exclusive.
-        async with chat.stream(alice, chat_id, "long [stub:words=90] [stub:delay=50]") as ev:
+        # ~7.5 s of reply: longer than the 3 s lease, so it must be renewed to stay exclusive.
+        async with chat.stream(alice, chat_id, "long [stub:words=150] [stub:delay=50]") as ev:
             await anext(ev)
             await asyncio.sleep(3.8)
             busy = await chat.http.post(

@@ -211,7 +211,7 @@ async def test_cancel_while_the_model_has_not_answered_yet(
                 f"/api/chats/{chat_id}/runs/{run_id}/cancel", headers=alice.headers
             )
             assert cancel.status_code == 202
-            rest = await asyncio.wait_for(_collect(ev), timeout=10)
+            rest = await asyncio.wait_for(_collect(ev), timeout=30)
         assert rest[-1].event == "run.cancelled"
         messages = await _wait_stored(chat, alice, chat_id, 1)
         assert [m["status"] for m in messages] == ["completed", "cancelled"]
@@ -228,7 +228,7 @@ async def test_a_second_message_while_replying_is_409(chat: Chat, stub: LlmStub)
     alice = chat.user()
     chat_id = (await chat.create_chat(alice))["id"]
     other_id = (await chat.create_chat(alice))["id"]
-    async with chat.stream(alice, chat_id, "slow [stub:words=20] [stub:delay=30]") as ev:
+    async with chat.stream(alice, chat_id, "slow [stub:words=100] [stub:delay=30]") as ev:
         started = await anext(ev)
         busy = await chat.http.post(
             f"/api/chats/{chat_id}/messages", json={"content": "me too"}, headers=alice.headers
@@ -240,7 +240,7 @@ async def test_a_second_message_while_replying_is_409(chat: Chat, stub: LlmStub)
         assert in_flight["active_run_id"] == started.data["run_id"]
         # The user's message is stored as soon as the turn starts; the reply when it ends.
         assert [(m["role"], m["content"]) for m in in_flight["messages"]] == [
-            ("user", "slow [stub:words=20] [stub:delay=30]")
+            ("user", "slow [stub:words=100] [stub:delay=30]")
         ]
         # Other chats are not blocked.
         other = await chat.send(alice, other_id, "meanwhile")
@@ -250,7 +250,7 @@ async def test_a_second_message_while_replying_is_409(chat: Chat, stub: LlmStub)
     stored = await chat.get_chat(alice, chat_id)
     assert stored["active_run_id"] is None
     assert [m["content"] for m in stored["messages"] if m["role"] == "user"] == [
-        "slow [stub:words=20] [stub:delay=30]"
+        "slow [stub:words=100] [stub:delay=30]"
     ]
     # Right after the end, the chat takes messages again.
     assert (await chat.send(alice, chat_id, "now"))[-1].event == "run.completed"

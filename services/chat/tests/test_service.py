@@ -139,14 +139,30 @@ async def test_health_checks_are_counted_but_not_logged(
     # The gateway checks /api/healthz every 2 s: a log line each would drown the rest.
     await chat.http.get("/api/healthz", headers={"X-Request-Id": "probe-1"})
     await chat.http.get("/api/readyz", headers={"X-Request-Id": "ready-1"})
-    ids = [
-        json.loads(line).get("request_id")
-        for line in capsys.readouterr().out.splitlines()
-        if line.startswith("{")
-    ]
+    # The server thread writes its access line just after the response: wait for it.
+    out = ""
+    for _ in range(100):
+        out += capsys.readouterr().out
+        if "ready-1" in out:
+            break
+        await asyncio.sleep(0.02)
+    ids = [json.loads(line).get("request_id") for line in out.splitlines() if line.startswith("{")]
     assert "ready-1" in ids and "probe-1" not in ids
     body = (await chat.http.get("/metrics")).text
     assert 'parley_chat_http_requests_total{method="GET",route="/api/healthz",status="200"}' in body
+
+
+async def _wait_for_a_lock_waiter(conn: psycopg.AsyncConnection[Any]) -> None:
+    for _ in range(500):
+        cursor = await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        row = await cursor.fetchone()
+        if row and row[0]:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("no request ever waited on the lock")
 
 
 async def test_exhausted_connection_pool_is_a_quick_503_with_retry_after(
@@ -161,7 +177,7 @@ async def test_exhausted_connection_pool_is_a_quick_503_with_retry_after(
         async with await psycopg.AsyncConnection.connect(db_url) as locker:
             await locker.execute("LOCK TABLE ai.agno_sessions IN ACCESS EXCLUSIVE MODE")
             blocked = asyncio.create_task(chat.http.get("/api/chats", headers=alice.headers))
-            await asyncio.sleep(0.3)
+            await _wait_for_a_lock_waiter(locker)
             busy = await chat.http.get("/api/chats", headers=alice.headers)
             await locker.rollback()
         assert busy.status_code == 503
