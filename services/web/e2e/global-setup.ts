@@ -11,15 +11,25 @@ import { join, resolve } from "node:path";
 const REPO_ROOT = resolve(__dirname, "..", "..", "..");
 const RESULTS = resolve(__dirname, "..", "test-results");
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
+    server.once("error", () => done(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
   });
+}
+
+/**
+ * First of `count` consecutive free ports, below Linux's ephemeral range (32768+) where the
+ * machine's outgoing connections could take a port between this check and the service's bind.
+ */
+async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (12000 - count));
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no block of ${count} free ports found`);
 }
 
 async function waitFor(url: string, child: ChildProcess | null, timeoutMs: number, log: string) {
@@ -47,7 +57,8 @@ export default async function globalSetup() {
     await waitFor(`${existing}/auth/healthz`, null, 30_000, "your stack");
     return;
   }
-  const [gateway, admin, auth, chat, web, stub] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const base = await freePortBlock(6);
+  const [gateway, admin, auth, chat, web, stub] = Array.from({ length: 6 }, (_, i) => base + i);
   const dataDir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
   mkdirSync(RESULTS, { recursive: true });
   const logPath = join(RESULTS, "stack.log");

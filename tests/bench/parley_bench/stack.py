@@ -18,11 +18,11 @@ import psutil
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from parley_devstack.config import DevSettings
+from parley_devstack.ports import free_port_block
 from parley_devstack.postgres import ensure_database
 from parley_devstack.processes import ProcessGroup
 from parley_devstack.stack import ProcessSpec, StackPlan, prepare_stack
 from parley_testing.keys import TestKey, thumbprint
-from parley_testing.servers import free_port
 
 from parley_bench.peer import AGENT_ID
 
@@ -90,13 +90,6 @@ def _load_key(path: Path) -> TestKey:
     return TestKey(private_key=key, kid=thumbprint(key.public_key()))
 
 
-def _free_ports(count: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        ports.add(free_port())
-    return sorted(ports)
-
-
 @contextlib.contextmanager
 def running_stack(
     *,
@@ -111,7 +104,8 @@ def running_stack(
     """Start PostgreSQL, stub, auth, chat x N, Traefik (and the peer) on free loopback ports."""
     own_dir = workdir is None
     root = workdir or Path(tempfile.mkdtemp(prefix="parley-bench-"))
-    ports = _free_ports(6 + chat_processes)
+    base = free_port_block(6 + chat_processes)
+    ports = list(range(base, base + 6 + chat_processes))
     settings = DevSettings(
         bind_host=HOST,
         gateway_port=ports[0],
@@ -119,8 +113,9 @@ def running_stack(
         auth_port=ports[2],
         llm_stub_port=ports[3],
         web_port=ports[4],
+        # Replicas listen on CHAT_PORT, CHAT_PORT+1...: the end of the free block.
         chat_port=ports[6],
-        chat_processes=1,
+        chat_processes=chat_processes,
         data_dir=root / "data",
         web_mode="off",
         gateway_auth_rate_average=OPEN_RATE,
@@ -129,12 +124,6 @@ def running_stack(
         gateway_api_rate_burst=OPEN_RATE,
     )
     peer_port = ports[5]
-    # Replicas listen on CHAT_PORT, CHAT_PORT+1...: pick a base with free neighbours.
-    if chat_processes > 1:
-        base = ports[6]
-        while not all(_is_free(base + i) for i in range(chat_processes)):
-            base = free_port()
-        settings = settings.model_copy(update={"chat_port": base, "chat_processes": chat_processes})
     quiet = (lambda _msg: None) if log is None else log
     plan = prepare_stack(settings, service_env=service_env, log=quiet)
     try:
@@ -208,17 +197,6 @@ def wait_routed(gateway: str, paths: tuple[str, ...], timeout: float = 30.0) -> 
 
 def _stub_url(settings: DevSettings) -> str:
     return f"http://{HOST}:{settings.llm_stub_port}"
-
-
-def _is_free(port: int) -> bool:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-        return True
 
 
 def _adjust(
