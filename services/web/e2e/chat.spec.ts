@@ -70,7 +70,7 @@ test("register, log in, stream a reply, reload, rename, delete, log out", async 
   await expect(composer(page)).toHaveValue("first line\nsecond line");
 
   // Send with Enter; the reply streams in while the input is disabled.
-  await composer(page).fill("Tell me about streams [stub:delay=80] [stub:words=40]");
+  await composer(page).fill("Tell me about streams [stub:delay=80] [stub:words=80]");
   await composer(page).press("Enter");
   await expect(page).toHaveURL(/\/chats\/[0-9a-f-]{36}$/);
   const chatUrl = page.url();
@@ -92,14 +92,14 @@ test("register, log in, stream a reply, reload, rename, delete, log out", async 
   const item = chatList(page).first();
   await expect(chatList(page)).toHaveCount(1);
   await expect(item.getByRole("link")).toHaveAttribute("aria-current", "page");
-  await expect(item.getByRole("link")).not.toHaveText("New chat", { timeout: 15_000 });
+  await expect(item.getByRole("link")).not.toHaveText("New chat", { timeout: 25_000 });
   const serverTitle = await item.getByRole("link").innerText();
   await expect(page.getByTestId("chat-title")).toHaveText(serverTitle);
   await screenshot(page, "03-chat");
 
   // After a reload, the history is there.
   await page.reload();
-  await expect(userMessages(page).last()).toHaveText("Tell me about streams [stub:delay=80] [stub:words=40]");
+  await expect(userMessages(page).last()).toHaveText("Tell me about streams [stub:delay=80] [stub:words=80]");
   await expect(assistantMessages(page).last()).toHaveAttribute("data-status", "completed");
   expect(await assistantMessages(page).last().innerText()).toBe(finalText);
 
@@ -171,16 +171,16 @@ test("a reply can be stopped: the partial text stays, marked as stopped", async 
 
 test("a reload during a reply reattaches to the run and shows it to the end", async ({ page }) => {
   await register(page, uniqueEmail("reattach"));
-  await send(page, "Count slowly [stub:delay=120] [stub:words=50]");
+  await send(page, "Count slowly [stub:delay=100] [stub:words=120]");
   const reply = assistantMessages(page).last();
   await expect.poll(async () => (await reply.innerText()).length).toBeGreaterThan(10);
   await page.reload();
   // The question and the reply so far come back, and the reply keeps streaming.
-  await expect(userMessages(page).last()).toHaveText("Count slowly [stub:delay=120] [stub:words=50]");
+  await expect(userMessages(page).last()).toHaveText("Count slowly [stub:delay=100] [stub:words=120]");
   const resumed = assistantMessages(page).last();
   await expect(resumed).toHaveAttribute("data-status", "streaming");
   await expect(composer(page)).toBeDisabled();
-  await expect(resumed).toHaveAttribute("data-status", "completed", { timeout: 20_000 });
+  await expect(resumed).toHaveAttribute("data-status", "completed", { timeout: 40_000 });
   const shown = await resumed.innerText();
   await page.reload();
   await expect(assistantMessages(page).last()).toHaveAttribute("data-status", "completed");
@@ -189,16 +189,16 @@ test("a reload during a reply reattaches to the run and shows it to the end", as
 
 test("a reply in flight shows in a second tab, which follows it to the end", async ({ page, context }) => {
   await register(page, uniqueEmail("tabs"));
-  await send(page, "Count with me [stub:delay=120] [stub:words=50]");
+  await send(page, "Count with me [stub:delay=100] [stub:words=120]");
   await expect.poll(async () => (await assistantMessages(page).last().innerText()).length).toBeGreaterThan(10);
   // A new tab knows nothing of the run: the chat service says which run is in flight.
   const other = await context.newPage();
   await other.goto(page.url());
-  await expect(userMessages(other).last()).toHaveText("Count with me [stub:delay=120] [stub:words=50]");
+  await expect(userMessages(other).last()).toHaveText("Count with me [stub:delay=100] [stub:words=120]");
   const followed = assistantMessages(other).last();
   await expect(followed).toHaveAttribute("data-status", "streaming");
   await expect(composer(other)).toBeDisabled();
-  await expect(followed).toHaveAttribute("data-status", "completed", { timeout: 20_000 });
+  await expect(followed).toHaveAttribute("data-status", "completed", { timeout: 40_000 });
   await expect(assistantMessages(page).last()).toHaveAttribute("data-status", "completed");
   expect(await followed.innerText()).toBe(await assistantMessages(page).last().innerText());
   await expect(assistantMessages(other)).toHaveCount(1);
