@@ -115,7 +115,7 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", "")
-        log.error(
+        log.exception(
             "unhandled_error",
             error=type(exc).__name__,
             path=request.url.path,

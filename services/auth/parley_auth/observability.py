@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import traceback
 import uuid
 from typing import Any
 
@@ -18,6 +19,22 @@ log = structlog.get_logger("parley_auth.access")
 QUIET_PATHS = frozenset({"/auth/healthz"})
 
 REQUEST_ID_HEADER = "x-request-id"
+
+
+def traceback_without_values(_: Any, __: str, event_dict: Any) -> Any:
+    """An exception as its stack (files, lines, code) and its type only: its message and the
+    local variables can carry users' messages, emails or tokens, which stay out of the logs."""
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    elif isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    if exc_info and exc_info[0] is not None:
+        frames = "".join(traceback.format_tb(exc_info[2]))
+        event_dict["exception"] = (
+            f"Traceback (most recent call last):\n{frames}{exc_info[0].__qualname__}"
+        )
+    return event_dict
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -38,7 +55,7 @@ def configure_logging(level: str) -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.format_exc_info,
+            traceback_without_values,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -50,6 +67,7 @@ def configure_logging(level: str) -> None:
         structlog.stdlib.ProcessorFormatter(
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                traceback_without_values,
                 structlog.processors.JSONRenderer(),
             ],
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],

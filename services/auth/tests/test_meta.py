@@ -168,7 +168,8 @@ async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
 ) -> None:
     # The operator matches what a user reports (the response's id) with the error's log line.
     async def broken() -> None:
-        raise RuntimeError("bug")
+        password = "do-not-log-1234"  # neither locals nor the message may reach the logs
+        raise RuntimeError(f"bug near {password}")
 
     auth.app.add_api_route("/auth/broken", broken)
     transport = httpx.ASGITransport(app=auth.app, raise_app_exceptions=False)
@@ -177,8 +178,13 @@ async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal Server Error"}
     assert response.headers["x-request-id"] == "req-bug-1"
-    lines = [x for x in log_lines(capsys.readouterr().out) if x.get("request_id") == "req-bug-1"]
+    out = capsys.readouterr().out
+    lines = [x for x in log_lines(out) if x.get("request_id") == "req-bug-1"]
     assert {(x["event"], x.get("status")) for x in lines} == {
         ("unhandled_error", None),
         ("request", 500),
     }
+    # The stack tells the operator where; what the user sent stays out.
+    [error] = [str(x["exception"]) for x in lines if x["event"] == "unhandled_error"]
+    assert "in broken" in error and error.endswith("RuntimeError")
+    assert "do-not-log" not in out

@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import time
+import traceback
 import uuid
 from typing import Any
 
@@ -15,6 +16,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 QUIET_ROUTES = frozenset({"/api/healthz"})
+
+
+def traceback_without_values(_: Any, __: str, event_dict: Any) -> Any:
+    """An exception as its stack (files, lines, code) and its type only: its message and the
+    local variables can carry users' messages, emails or tokens, which stay out of the logs."""
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    elif isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    if exc_info and exc_info[0] is not None:
+        frames = "".join(traceback.format_tb(exc_info[2]))
+        event_dict["exception"] = (
+            f"Traceback (most recent call last):\n{frames}{exc_info[0].__qualname__}"
+        )
+    return event_dict
 
 
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
@@ -36,7 +53,11 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     handler = _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                traceback_without_values,
+                renderer,
+            ],
             foreign_pre_chain=processors,
         )
     )

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+import structlog
 from parley_chat.app import create_app
+from parley_chat.observability import configure_logging
 from parley_testing import TestKey as Key
 from parley_testing import serve_asgi
 
@@ -63,7 +65,8 @@ async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
 ) -> None:
     # The operator matches what a user reports (the response's id) with the error's log line.
     async def broken() -> None:
-        raise RuntimeError("bug")
+        token = "Bearer do-not-log"  # neither locals nor the message may reach the logs
+        raise RuntimeError(f"bug near {token}")
 
     app = create_app(make_settings())
     app.add_api_route("/api/broken", broken)
@@ -73,12 +76,33 @@ async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error"}
     assert response.headers["x-request-id"] == "req-bug-1"
-    logged = [json.loads(x) for x in capfd.readouterr().out.splitlines() if x.startswith("{")]
+    out = capfd.readouterr().out
+    logged = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     mine = [x for x in logged if x.get("request_id") == "req-bug-1"]
     assert {(x["event"], x.get("status")) for x in mine} == {
         ("unhandled_error", None),
         ("request", 500),
     }
+    # The stack tells the operator where; what the user sent stays out.
+    [error] = [x for x in mine if x["event"] == "unhandled_error"]
+    assert "in broken" in error["exception"] and error["exception"].endswith("RuntimeError")
+    assert "do-not-log" not in out
+
+
+def test_console_logs_show_tracebacks_without_local_variables(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("INFO", json_logs=False)
+    try:
+        token = "Bearer do-not-log"
+        raise RuntimeError(f"bug near {token}")
+    except RuntimeError:
+        structlog.get_logger("test").exception("unhandled_error")
+    finally:
+        configure_logging("INFO", json_logs=True)
+    out = capsys.readouterr().out
+    assert "test_console_logs_show_tracebacks_without_local_variables" in out
+    assert "RuntimeError" in out and "do-not-log" not in out
 
 
 async def test_metrics_are_exposed(chat: Chat) -> None:
