@@ -44,8 +44,8 @@ async def make_users(http: httpx.AsyncClient, count: int) -> list[VirtualUser]:
 
 
 class ResumingParleyTarget:
-    """Parley read the way the web client reads it: a stream cut mid-reply is resumed from the
-    run's events endpoint with Last-Event-ID; ``resumed`` lists each time that was needed."""
+    """Parley for the load generator, read with ``send`` (a cut stream is resumed, as the web
+    client does); ``resumed`` lists each time that was needed."""
 
     name = "parley"
 
@@ -59,41 +59,13 @@ class ResumingParleyTarget:
     async def turn(
         self, http: httpx.AsyncClient, user: VirtualUser, chat_id: str, message: str
     ) -> tuple[float | None, bool, str, str | None]:
-        start = time.perf_counter()
-        ttft: float | None = None
-        parts: list[str] = []
-        run_id: str | None = None
-        last_id: str | None = None
-        request: dict[str, Any] = {
-            "method": "POST",
-            "url": f"/api/chats/{chat_id}/messages",
-            "json": {"content": message},
-        }
-        for _ in range(3):
-            headers = {**user.headers, **({"Last-Event-ID": last_id} if last_id else {})}
-            try:
-                async with aconnect_sse(http, headers=headers, **request) as source:
-                    if source.response.status_code != 200:
-                        await source.response.aread()
-                        return ttft, False, "", f"HTTP {source.response.status_code}"
-                    async for sse in source.aiter_sse():
-                        last_id = sse.id or last_id
-                        if sse.event == "run.started":
-                            run_id = json.loads(sse.data)["run_id"]
-                        elif sse.event == "message.delta":
-                            ttft = ttft or time.perf_counter() - start
-                            parts.append(json.loads(sse.data)["text"])
-                        elif sse.event == "run.completed":
-                            return ttft, True, "".join(parts), None
-                        elif sse.event in ("run.error", "run.cancelled"):
-                            return ttft, False, "".join(parts), f"{sse.event} {sse.data[:200]}"
-                return ttft, False, "".join(parts), "stream ended without a final event"
-            except httpx.TransportError as exc:
-                if run_id is None:
-                    return ttft, False, "".join(parts), f"{type(exc).__name__}: {exc}"
-                self.resumed.append(f"run {run_id} after event {last_id}: {type(exc).__name__}")
-                request = {"method": "GET", "url": f"/api/chats/{chat_id}/runs/{run_id}/events"}
-        return ttft, False, "".join(parts), "stream cut three times"
+        turn = await send(http, user, chat_id, message)
+        self.resumed += turn.resumed
+        error = None
+        if not turn.completed:
+            error = turn.failure or (f"HTTP {turn.status}" if turn.status != 200 else None)
+            error = error or f"{turn.events[-1:]}"[:300]
+        return turn.first_delta_s, turn.completed, turn.text, error
 
 
 @dataclass
@@ -103,14 +75,20 @@ class Turn:
     status: int
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failure: str | None = None
+    # The reply's text, seconds from the request to its first part, each resumption.
+    text: str = ""
+    first_delta_s: float | None = None
+    resumed: list[str] = field(default_factory=list)
+
+    def add_delta(self, text: str, event_id: str) -> None:
+        """Place a delta by its id (the reply's length after it): after a resume, the first
+        one may repeat text we have (a finished run is replayed as one whole-text delta)."""
+        end = int(event_id) if event_id.isdigit() else len(self.text) + len(text)
+        self.text = self.text[: max(0, end - len(text))] + text
 
     @property
     def names(self) -> list[str]:
         return [name for name, _ in self.events]
-
-    @property
-    def text(self) -> str:
-        return "".join(d.get("text", "") for n, d in self.events if n == "message.delta")
 
     @property
     def completed(self) -> bool:
@@ -133,33 +111,50 @@ async def send(
     stop_after_deltas: int | None = None,
     on_delta: Any = None,
 ) -> Turn:
-    """Post a message and read the stream to its end (or to a transport failure)."""
+    """Post a message and read the stream to its end, as the web client does: a stream cut
+    after the run started is resumed from the run's events endpoint with Last-Event-ID (see
+    the README on Traefik and POST streams). A failure to resume is the turn's failure."""
     turn = Turn(status=0)
     deltas = 0
-    try:
-        async with aconnect_sse(
-            http,
-            "POST",
-            f"/api/chats/{chat_id}/messages",
-            json={"content": content},
-            headers=user.headers,
-        ) as source:
-            turn.status = source.response.status_code
-            if turn.status != 200:
-                await source.response.aread()
-                return turn
-            async for sse in source.aiter_sse():
-                turn.events.append((sse.event, json.loads(sse.data) if sse.data else {}))
-                if sse.event == "message.delta":
-                    deltas += 1
-                    if on_delta is not None and deltas == stop_after_deltas:
-                        await on_delta()
-                if sse.event in ("run.completed", "run.error", "run.cancelled"):
+    started = time.perf_counter()
+    run_id: str | None = None
+    last_id: str | None = None
+    request: dict[str, Any] = {
+        "method": "POST",
+        "url": f"/api/chats/{chat_id}/messages",
+        "json": {"content": content},
+    }
+    for _ in range(3):
+        headers = {**user.headers, **({"Last-Event-ID": last_id} if last_id else {})}
+        try:
+            async with aconnect_sse(http, headers=headers, **request) as source:
+                turn.status, turn.failure = source.response.status_code, None
+                if turn.status != 200:
+                    await source.response.aread()
                     return turn
-    except httpx.HTTPError as exc:
-        turn.failure = f"{type(exc).__name__}: {exc}"
-        return turn
-    turn.failure = "stream ended without a final event"
+                async for sse in source.aiter_sse():
+                    last_id = sse.id or last_id
+                    data = json.loads(sse.data) if sse.data else {}
+                    turn.events.append((sse.event, data))
+                    if sse.event == "run.started":
+                        run_id = data["run_id"]
+                    elif sse.event == "message.delta":
+                        turn.add_delta(data["text"], sse.id)
+                        deltas += 1
+                        if turn.first_delta_s is None:
+                            turn.first_delta_s = time.perf_counter() - started
+                        if on_delta is not None and deltas == stop_after_deltas:
+                            await on_delta()
+                    elif sse.event in ("run.completed", "run.error", "run.cancelled"):
+                        return turn
+            turn.failure = "stream ended without a final event"
+            return turn
+        except httpx.HTTPError as exc:
+            turn.failure = f"{type(exc).__name__}: {exc}"
+            if run_id is None or not isinstance(exc, httpx.TransportError):
+                return turn
+            turn.resumed.append(f"run {run_id} after event {last_id}: {type(exc).__name__}")
+            request = {"method": "GET", "url": f"/api/chats/{chat_id}/runs/{run_id}/events"}
     return turn
 
 
