@@ -15,12 +15,20 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley_chat.config import Settings
-from parley_chat.db import Queries, make_db, make_engine, migrate, warm_up
 from parley_chat.deps import Lifecycle, Services
 from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, RequestMiddleware, configure_logging
 from parley_chat.routes import chats, health
 from parley_chat.runs import RunManager
+from parley_chat.storage import (
+    ChatQueries,
+    FinalSaves,
+    LeaseQueries,
+    create_chat_db,
+    create_engine,
+    migrate,
+    warm_up,
+)
 from parley_chat.tokens import TokenVerifier
 
 log = structlog.get_logger("parley_chat.app")
@@ -34,9 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        db = make_db(settings, engine)
-        queries = Queries(engine, settings.DB_SCHEMA)
+        engine = create_engine(settings)
+        # Filled by agno's save path, read by the run side: one object given to both.
+        final_saves = FinalSaves()
+        db = create_chat_db(settings, engine, final_saves)
+        queries = ChatQueries(engine, settings.DB_SCHEMA)
+        lease_queries = LeaseQueries(engine, settings.DB_SCHEMA)
         client = make_openai_client(settings)
         jwks_http = httpx.AsyncClient(timeout=5.0) if settings.AUTH_JWKS_URL else None
         verifier = TokenVerifier(
@@ -48,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             refetch_interval=settings.JWKS_REFETCH_INTERVAL_SECONDS,
             http_client=jwks_http,
         )
-        runs = RunManager(settings, db, queries, client, metrics)
+        runs = RunManager(settings, db, queries, lease_queries, final_saves, client, metrics)
         try:
             if settings.MIGRATE_ON_START:
                 await migrate(db)

@@ -6,9 +6,9 @@ import base64
 import binascii
 import uuid
 
-from parley_chat.db import ChatRow, RunRow
-from parley_chat.runs import display_content, iso
+from parley_chat.runs.events import display_content, iso
 from parley_chat.schemas import ChatDetail, ChatOut, MessageOut
+from parley_chat.storage import ChatRow, ListCursor, RunRow
 
 
 class InvalidCursor(ValueError):
@@ -19,14 +19,14 @@ def encode_cursor(row: ChatRow) -> str:
     return base64.urlsafe_b64encode(f"{row.updated_at}:{row.id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[int, str]:
+def decode_cursor(cursor: str) -> ListCursor:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         updated, _, chat_id = raw.partition(":")
         stamp = int(updated)
         if not 0 <= stamp < 2**63:
             raise InvalidCursor
-        return stamp, str(uuid.UUID(chat_id))
+        return ListCursor(stamp, str(uuid.UUID(chat_id)))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor from exc
 

@@ -16,11 +16,11 @@ from parley_chat.config import Settings
 
 
 async def _migrate(settings: Settings) -> None:
-    from parley_chat.db import make_db, make_engine, migrate
+    from parley_chat.storage import FinalSaves, create_chat_db, create_engine, migrate
 
-    engine = make_engine(settings)
+    engine = create_engine(settings)
     try:
-        await migrate(make_db(settings, engine))
+        await migrate(create_chat_db(settings, engine, FinalSaves()))
     finally:
         await engine.dispose()
 

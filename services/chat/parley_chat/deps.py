@@ -9,9 +9,9 @@ from fastapi import Depends, HTTPException, Request, status
 from openai import AsyncOpenAI
 
 from parley_chat.config import Settings
-from parley_chat.db import ChatDb, Queries
 from parley_chat.observability import Metrics
 from parley_chat.runs import RunManager
+from parley_chat.storage import ChatDb, ChatQueries
 from parley_chat.tokens import Principal, TokenError, TokenVerifier
 
 
@@ -21,7 +21,7 @@ class Services:
 
     settings: Settings
     db: ChatDb
-    queries: Queries
+    queries: ChatQueries
     client: AsyncOpenAI
     verifier: TokenVerifier
     runs: RunManager

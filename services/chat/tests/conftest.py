@@ -14,7 +14,7 @@ import httpx
 import pytest
 from parley_chat.app import create_app
 from parley_chat.config import Settings
-from parley_chat.db import make_db, make_engine, migrate
+from parley_chat.storage import FinalSaves, create_chat_db, create_engine, migrate
 from parley_testing import DatabaseFactory, LlmStub, database_name, serve_asgi
 from parley_testing import TestKey as Key
 
@@ -133,9 +133,9 @@ async def template_db(database_factory: DatabaseFactory) -> str:
     """A database migrated once; each test gets a copy (much faster than migrating)."""
     url = database_factory.create()
     settings = Settings(DATABASE_URL=url)
-    engine = make_engine(settings)
+    engine = create_engine(settings)
     try:
-        await migrate(make_db(settings, engine))
+        await migrate(create_chat_db(settings, engine, FinalSaves()))
     finally:
         await engine.dispose()
     name: str = database_name(url)

@@ -127,16 +127,16 @@ async def test_a_reply_whose_end_is_saved_is_not_taken_for_a_lost_lease(
         events = state.follow(-1, 5.0)
         await anext(events)
         await anext(events)  # streaming now
-        await services.queries.release_lease(state.run_id)  # as agno's final save would
-        services.db.saved[state.run_id] = "COMPLETED"
-        await services.runs.beat()
-        await services.runs.beat()
+        await services.runs.leases.queries.release(state.run_id)  # as agno's final save would
+        services.runs.final_saves.record(state.run_id, "COMPLETED")
+        await services.runs.leases.beat()
+        await services.runs.leases.beat()
         assert not state.cancel_requested
         # Without that save, a lease missing twice in a row means the chat is gone: stop.
-        services.db.saved.pop(state.run_id)
-        await services.runs.beat()
+        services.runs.final_saves.discard(state.run_id)
+        await services.runs.leases.beat()
         assert not state.cancel_requested
-        await services.runs.beat()
+        await services.runs.leases.beat()
         assert state.cancel_requested
         ends = [batch async for batch in events]
         assert ends[-1] is not None and ends[-1][-1].event == "run.cancelled"

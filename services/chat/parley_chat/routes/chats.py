@@ -68,7 +68,7 @@ async def get_chat(chat_id: uuid.UUID, user: CurrentUser, services: ServicesDep)
     found = await services.queries.get_chat_with_runs(str(chat_id), user.user_id)
     if found is None:
         raise _not_found()
-    return chats.chat_detail(*found)
+    return chats.chat_detail(found.chat, found.runs, found.active_run_id)
 
 
 @router.patch("/{chat_id}", response_model=ChatOut)
@@ -97,14 +97,14 @@ async def post_message(
     chat_id: uuid.UUID, body: MessageCreate, user: CurrentUser, services: ServicesDep
 ) -> StreamingResponse:
     try:
-        state = await services.runs.start_run(str(chat_id), user.user_id, body.content)
+        run = await services.runs.start_run(str(chat_id), user.user_id, body.content)
     except ChatNotFound:
         raise _not_found() from None
     except ChatBusy:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "a reply is already being generated in this chat"
         ) from None
-    return _sse(state.follow(-1, services.settings.SSE_KEEPALIVE_SECONDS), services.metrics)
+    return _sse(run.follow(-1, services.settings.SSE_KEEPALIVE_SECONDS), services.metrics)
 
 
 @router.post("/{chat_id}/runs/{run_id}/cancel", status_code=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,102 @@
+"""How a run ends: our fix-up of its stored row, agno's final save checked, the chat freed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from openai import AsyncOpenAI
+
+from parley_chat import llm
+from parley_chat.config import Settings
+from parley_chat.observability import Metrics
+from parley_chat.runs.background import BackgroundWork
+from parley_chat.runs.events import assistant_message, error_payload
+from parley_chat.runs.leases import LeaseKeeper
+from parley_chat.runs.live import LiveRun
+from parley_chat.storage import ChatQueries, FinalSaves
+
+log = structlog.get_logger("parley_chat.runs")
+
+
+class RunEndings:
+    """Publishes a run's one end after making sure storage and the lease agree with it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        queries: ChatQueries,
+        final_saves: FinalSaves,
+        leases: LeaseKeeper,
+        client: AsyncOpenAI,
+        metrics: Metrics,
+        background: BackgroundWork,
+    ) -> None:
+        self.settings = settings
+        self.queries = queries
+        self.final_saves = final_saves
+        self.leases = leases
+        self.client = client
+        self.metrics = metrics
+        self.background = background
+
+    async def completed(self, run: LiveRun) -> None:
+        if not await self._settle(run, "COMPLETED"):
+            # agno swallows storage errors: a reply the database did not keep must not be
+            # reported as completed (the client would trust it and it would be gone on reload).
+            log.error("run_not_stored", run_id=run.run_id)
+            self.metrics.runs_failed.labels(llm.STORAGE_ERROR).inc()
+            run.finish("run.error", error_payload(run.run_id, llm.STORAGE_ERROR))
+            return
+        self.metrics.runs_completed.inc()
+        message = assistant_message(run.run_id, run.text, "completed", time.time())
+        run.finish("run.completed", {"run_id": run.run_id, "message": message})
+        if run.untitled and self.settings.TITLE_GENERATION:
+            self.background.spawn(self._title(run.chat_id, run.content), "title")
+
+    async def failed(self, run: LiveRun, code: str) -> None:
+        await self._fixup(run, code)
+        await self._settle(run, "ERROR")
+        self.metrics.runs_failed.labels(code).inc()
+        run.finish("run.error", error_payload(run.run_id, code))
+
+    async def cancelled(self, run: LiveRun, wait_for_row: bool = False) -> None:
+        await self._fixup(run, "cancelled", wait_for_row=wait_for_row)
+        await self._settle(run, "CANCELLED")
+        self.metrics.runs_cancelled.inc()
+        run.finish("run.cancelled", {"run_id": run.run_id})
+
+    def forget_save(self, run: LiveRun) -> None:
+        self.final_saves.discard(run.run_id)
+
+    async def _settle(self, run: LiveRun, expected: str) -> bool:
+        """Whether agno stored the run as ``expected``; if it did not, free the chat ourselves.
+
+        agno's terminal save releases the lease through a trigger (same transaction), so the
+        usual path costs no query here.
+        """
+        run.finishing = True
+        if self.final_saves.take(run.run_id) == expected:
+            return True
+        await self.leases.release(run.run_id)
+        return False
+
+    async def _fixup(self, run: LiveRun, code: str, wait_for_row: bool = False) -> None:
+        attempts = 30 if wait_for_row else 1
+        for attempt in range(attempts):
+            try:
+                if await self.queries.fixup_run(run.run_id, run.text, code):
+                    return
+            except Exception as exc:
+                log.warning("run_fixup_failed", run_id=run.run_id, error=type(exc).__name__)
+                return
+            if attempt + 1 < attempts:
+                await asyncio.sleep(0.1)
+
+    async def _title(self, chat_id: str, first_message: str) -> None:
+        title = await llm.generate_title(self.client, self.settings, first_message)
+        try:
+            await self.queries.set_auto_title(chat_id, title or llm.fallback_title(first_message))
+        except Exception as exc:
+            log.warning("title_failed", chat_id=chat_id, error=type(exc).__name__)

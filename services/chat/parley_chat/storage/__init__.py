@@ -1,0 +1,25 @@
+"""Storage: agno's database (ChatDb), our queries on its tables and the lease table, the schema."""
+
+from parley_chat.storage.agno_db import ChatDb
+from parley_chat.storage.chats import ChatQueries, ChatRow, ChatWithRuns, ListCursor, RunRow
+from parley_chat.storage.engine import create_chat_db, create_engine
+from parley_chat.storage.final_saves import FinalSaves
+from parley_chat.storage.leases import Lease, LeaseAttempt, LeaseQueries
+from parley_chat.storage.schema import migrate, warm_up
+
+__all__ = [
+    "ChatDb",
+    "ChatQueries",
+    "ChatRow",
+    "ChatWithRuns",
+    "FinalSaves",
+    "Lease",
+    "LeaseAttempt",
+    "LeaseQueries",
+    "ListCursor",
+    "RunRow",
+    "create_chat_db",
+    "create_engine",
+    "migrate",
+    "warm_up",
+]

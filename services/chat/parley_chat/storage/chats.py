@@ -1,0 +1,228 @@
+"""Chats and their stored runs: our SQL on agno's tables, with named rows."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from parley_chat.storage.schema import (
+    CANCEL_CHANNEL,
+    LEASES,
+    MIGRATED_MARKER,
+    RUNS,
+    SESSIONS,
+    checked_schema,
+)
+
+
+@dataclass(frozen=True)
+class ChatRow:
+    id: str
+    title: str | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: str
+    status: str | None
+    created_at: int
+    updated_at: int
+    input: str | None
+    content: str | None
+    error_code: str | None
+    fixed: bool  # our fix-up (partial text, error code) was stored on it
+
+
+class ChatWithRuns(NamedTuple):
+    chat: ChatRow
+    runs: list[RunRow]  # in order
+    active_run_id: str | None  # the reply in flight, if any
+
+
+class ListCursor(NamedTuple):
+    """Where a page of the chat list ends: the last chat's update time and id."""
+
+    updated_at: int
+    chat_id: str
+
+
+_CHAT_COLUMNS = "session_id AS id, session_data->>'session_name' AS title, created_at, updated_at"
+_RUN_COLUMNS = (
+    "r.run_id, r.status, r.created_at, r.updated_at, "
+    "r.run_data->'input'->>'input_content' AS input, r.run_data->>'content' AS content, "
+    "r.run_data->'metadata'->'parley'->>'code' AS error_code, "
+    "(r.run_data->'metadata'->'parley') IS NOT NULL AS fixed"
+)
+
+
+class ChatQueries:
+    """Our SQL on agno's tables, built once per app with the configured schema."""
+
+    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+        self.engine = engine
+        schema = checked_schema(schema)
+        s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
+        self._migrated = text(
+            f"SELECT to_regclass('{lt}') IS NOT NULL AND "
+            f"to_regprocedure('{schema}.{MIGRATED_MARKER}') IS NOT NULL"
+        )
+        self._insert_chat = text(
+            f"INSERT INTO {s} (session_id, session_type, agent_id, user_id, session_data, "  # noqa: S608
+            "created_at, updated_at) VALUES (:id, 'agent', :agent_id, :uid, "
+            "CAST(:data AS jsonb), :now, :now)"
+        )
+        self._list_first = text(
+            f"SELECT {_CHAT_COLUMNS} FROM {s} WHERE user_id = :uid "  # noqa: S608
+            "ORDER BY updated_at DESC, session_id DESC LIMIT :limit"
+        )
+        self._list_after = text(
+            f"SELECT {_CHAT_COLUMNS} FROM {s} WHERE user_id = :uid "  # noqa: S608
+            "AND (updated_at, session_id) < (:u, :id) "
+            "ORDER BY updated_at DESC, session_id DESC LIMIT :limit"
+        )
+        self._get_chat_detail = text(
+            "SELECT s.session_id AS id, s.session_data->>'session_name' AS title, "  # noqa: S608
+            "s.created_at, s.updated_at, l.run_id AS active_run_id "
+            f"FROM {s} s LEFT JOIN {lt} l ON l.session_id = s.session_id "
+            "AND l.expires_at > now() WHERE s.session_id = :id AND s.user_id = :uid"
+        )
+        self._list_runs = text(
+            f"SELECT {_RUN_COLUMNS} FROM {r} r "  # noqa: S608
+            "WHERE r.session_id = :id AND r.parent_run_id IS NULL "
+            "ORDER BY r.run_index ASC NULLS LAST, r.created_at ASC, r.run_id ASC"
+        )
+        self._get_run = text(
+            f"SELECT {_RUN_COLUMNS} FROM {r} r "  # noqa: S608
+            f"JOIN {s} s ON s.session_id = r.session_id "
+            "WHERE r.run_id = :rid AND r.session_id = :id AND s.user_id = :uid"
+        )
+        self._rename = text(
+            f"UPDATE {s} SET session_data = jsonb_set(COALESCE(session_data, '{{}}'::jsonb), "  # noqa: S608
+            "'{session_name}', to_jsonb(CAST(:title AS text))), updated_at = :now "
+            f"WHERE session_id = :id AND user_id = :uid RETURNING {_CHAT_COLUMNS}"
+        )
+        self._auto_title = text(
+            f"UPDATE {s} SET session_data = jsonb_set(COALESCE(session_data, '{{}}'::jsonb), "  # noqa: S608
+            "'{session_name}', to_jsonb(CAST(:title AS text))) "
+            "WHERE session_id = :id AND COALESCE(session_data->>'session_name', '') = ''"
+        )
+        # Deleting a chat also tells the replica running its reply (if any) to stop.
+        self._delete = text(
+            f"WITH l AS (SELECT run_id FROM {lt} WHERE session_id = :id AND user_id = :uid), "  # noqa: S608
+            f"d AS (DELETE FROM {s} WHERE session_id = :id AND user_id = :uid "
+            "RETURNING session_id) SELECT (SELECT count(*) FROM d) AS deleted, "
+            f"(SELECT count(pg_notify('{CANCEL_CHANNEL}', run_id)) FROM l "
+            "WHERE EXISTS (SELECT 1 FROM d))"
+        )
+        self._fixup = text(
+            f"UPDATE {r} SET run_data = (run_data - 'events') || jsonb_build_object("  # noqa: S608
+            "'content', CAST(:content AS text), 'metadata', "
+            "(CASE WHEN jsonb_typeof(run_data->'metadata') = 'object' "
+            "THEN run_data->'metadata' ELSE '{}'::jsonb END) || "
+            "jsonb_build_object('parley', jsonb_build_object('code', CAST(:code AS text))))"
+            " WHERE run_id = :rid AND status IN ('CANCELLED', 'ERROR') RETURNING run_id"
+        )
+
+    async def ping(self) -> bool:
+        """True when the database answers and has been migrated."""
+        async with self.engine.connect() as conn:
+            found = await conn.execute(self._migrated)
+            return bool(found.scalar())
+
+    async def insert_chat(
+        self, chat_id: str, user_id: str, title: str | None, agent_id: str
+    ) -> ChatRow:
+        now = int(time.time())
+        data = json.dumps({"session_name": title} if title else {})
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                self._insert_chat,
+                {"id": chat_id, "agent_id": agent_id, "uid": user_id, "data": data, "now": now},
+            )
+        return ChatRow(chat_id, title, now, now)
+
+    async def list_chats(self, user_id: str, limit: int, after: ListCursor | None) -> list[ChatRow]:
+        async with self.engine.connect() as conn:
+            if after is None:
+                result = await conn.execute(self._list_first, {"uid": user_id, "limit": limit})
+            else:
+                result = await conn.execute(
+                    self._list_after,
+                    {"uid": user_id, "limit": limit, "u": after.updated_at, "id": after.chat_id},
+                )
+            return [_chat(row) for row in result.fetchall()]
+
+    async def get_chat_with_runs(self, chat_id: str, user_id: str) -> ChatWithRuns | None:
+        """The chat, its stored runs in order and the id of a reply in flight (if any)."""
+        async with self.engine.connect() as conn:
+            params = {"id": chat_id, "uid": user_id}
+            row = (await conn.execute(self._get_chat_detail, params)).fetchone()
+            if row is None:
+                return None
+            runs = (await conn.execute(self._list_runs, {"id": chat_id})).fetchall()
+        return ChatWithRuns(_chat(row), [_run(r) for r in runs], row.active_run_id)
+
+    async def get_run(self, chat_id: str, user_id: str, run_id: str) -> RunRow | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(self._get_run, {"id": chat_id, "uid": user_id, "rid": run_id})
+            ).fetchone()
+        return _run(row) if row else None
+
+    async def rename_chat(self, chat_id: str, user_id: str, title: str) -> ChatRow | None:
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    self._rename,
+                    {"id": chat_id, "uid": user_id, "title": title, "now": int(time.time())},
+                )
+            ).fetchone()
+        return _chat(row) if row else None
+
+    async def set_auto_title(self, chat_id: str, title: str) -> bool:
+        """Name an untitled chat (a title set meanwhile by its user wins)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(self._auto_title, {"id": chat_id, "title": title})
+        return bool(result.rowcount)
+
+    async def delete_chat(self, chat_id: str, user_id: str) -> bool:
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(self._delete, {"id": chat_id, "uid": user_id})).one()
+        return bool(row.deleted)
+
+    async def fixup_run(self, run_id: str, content: str, code: str) -> bool:
+        """Store our partial text and error code on an unfinished run (hides provider text)."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(self._fixup, {"rid": run_id, "content": content, "code": code})
+            ).fetchone()
+        return row is not None
+
+
+def _chat(row: Any) -> ChatRow:
+    return ChatRow(
+        id=row.id,
+        title=row.title or None,
+        created_at=int(row.created_at),
+        updated_at=int(row.updated_at or row.created_at),
+    )
+
+
+def _run(row: Any) -> RunRow:
+    return RunRow(
+        run_id=row.run_id,
+        status=row.status,
+        created_at=int(row.created_at),
+        updated_at=int(row.updated_at or row.created_at),
+        input=row.input,
+        content=row.content,
+        error_code=row.error_code,
+        fixed=bool(row.fixed),
+    )

@@ -1,0 +1,127 @@
+"""The run-lease table: one reply in flight per chat across replicas, and its cancel flag."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from parley_chat.storage.schema import CANCEL_CHANNEL, LEASES, RUNS, SESSIONS, checked_schema
+
+
+class LeaseAttempt(NamedTuple):
+    """What taking a chat's lease found out, in the same statement."""
+
+    chat_found: bool  # the chat exists and belongs to the user
+    acquired: bool  # no other reply is in flight: this run holds the lease now
+    chat_untitled: bool  # the chat has no title yet (the first reply names it)
+
+
+class Lease(NamedTuple):
+    owner: str  # the replica running the reply
+    live: bool  # not expired
+
+
+class LeaseQueries:
+    """Our SQL on the lease table, built once per app with the configured schema."""
+
+    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+        self.engine = engine
+        schema = checked_schema(schema)
+        s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
+        self._acquire = text(
+            f"WITH owned AS (SELECT session_id, "  # noqa: S608
+            "COALESCE(session_data->>'session_name', '') = '' AS untitled "
+            f"FROM {s} WHERE session_id = :id AND user_id = :uid), "
+            f"ins AS (INSERT INTO {lt} AS l (session_id, run_id, user_id, owner, expires_at) "
+            "SELECT session_id, :rid, :uid, :owner, now() + make_interval(secs => :ttl) "
+            "FROM owned ON CONFLICT (session_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
+            "user_id = EXCLUDED.user_id, owner = EXCLUDED.owner, "
+            "expires_at = EXCLUDED.expires_at, cancel_requested = false "
+            "WHERE l.expires_at < now() RETURNING 1), "
+            # The turn is stored as a RUNNING agno run right away (as agno's own background
+            # mode does), so the user's message survives a replica dying mid-reply; agno's
+            # final save of the same run_id overwrites it.
+            f"run AS (INSERT INTO {r} (run_id, session_id, run_type, agent_id, user_id, status, "
+            "run_index, run_data, created_at, updated_at) "
+            f"SELECT :rid, :id, 'agent', :agent_id, :uid, 'RUNNING', (SELECT COALESCE("
+            f"max(run_index) + 1, 0) FROM {r} WHERE session_id = :id), "
+            "CAST(:run_data AS jsonb), :now, :now WHERE EXISTS (SELECT 1 FROM ins) RETURNING 1) "
+            "SELECT (SELECT count(*) FROM owned) AS chat_found, "
+            "(SELECT count(*) FROM ins) AS acquired, "
+            "COALESCE((SELECT untitled FROM owned), false) AS chat_untitled, "
+            "(SELECT count(*) FROM run), "
+            # This commit is on the way to the first token: it need not wait for the WAL
+            # flush. Only a PostgreSQL crash could lose it (a lease, and a RUNNING row that the
+            # reply's final, normally committed save writes again).
+            "set_config('synchronous_commit', 'off', true)"
+        )
+        self._release = text(f"DELETE FROM {lt} WHERE run_id = :rid")  # noqa: S608
+        self._renew = text(
+            f"UPDATE {lt} SET expires_at = now() + make_interval(secs => :ttl) "  # noqa: S608
+            "WHERE owner = :owner AND run_id = ANY(:rids) RETURNING run_id, cancel_requested"
+        )
+        self._cancel = text(
+            f"WITH u AS (UPDATE {lt} SET cancel_requested = true "  # noqa: S608
+            "WHERE session_id = :id AND run_id = :rid AND user_id = :uid AND expires_at > now() "
+            f"RETURNING run_id) SELECT pg_notify('{CANCEL_CHANNEL}', run_id) FROM u"
+        )
+        self._lease_of = text(
+            f"SELECT owner, expires_at > now() AS live FROM {lt} "  # noqa: S608
+            "WHERE session_id = :id AND run_id = :rid AND user_id = :uid"
+        )
+
+    async def acquire(
+        self,
+        chat_id: str,
+        user_id: str,
+        run_id: str,
+        owner: str,
+        ttl: float,
+        *,
+        agent_id: str,
+        run_data: str,
+        now: int,
+    ) -> LeaseAttempt:
+        """Check ownership, take the chat's lease and store the RUNNING run, atomically."""
+        params = {
+            "id": chat_id,
+            "uid": user_id,
+            "rid": run_id,
+            "owner": owner,
+            "ttl": ttl,
+            "agent_id": agent_id,
+            "run_data": run_data,
+            "now": now,
+        }
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(self._acquire, params)).one()
+        return LeaseAttempt(bool(row.chat_found), bool(row.acquired), bool(row.chat_untitled))
+
+    async def release(self, run_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(self._release, {"rid": run_id})
+
+    async def renew(self, owner: str, run_ids: list[str], ttl: float) -> dict[str, bool]:
+        """Extend this owner's leases; run id -> cancel requested, for each lease still held."""
+        async with self.engine.begin() as conn:
+            rows = (
+                await conn.execute(self._renew, {"owner": owner, "rids": run_ids, "ttl": ttl})
+            ).fetchall()
+        return {row.run_id: bool(row.cancel_requested) for row in rows}
+
+    async def request_cancel(self, chat_id: str, user_id: str, run_id: str) -> bool:
+        """Flag the run's live lease and notify its replica; False if no such live lease."""
+        async with self.engine.begin() as conn:
+            rows = (
+                await conn.execute(self._cancel, {"id": chat_id, "uid": user_id, "rid": run_id})
+            ).fetchall()
+        return bool(rows)
+
+    async def lease_of(self, chat_id: str, user_id: str, run_id: str) -> Lease | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(self._lease_of, {"id": chat_id, "uid": user_id, "rid": run_id})
+            ).fetchone()
+        return Lease(str(row.owner), bool(row.live)) if row else None
