@@ -5,6 +5,7 @@ import { createContext, useContext, useEffect, useState } from "react";
 
 import { AuthProvider, useAuth } from "@/components/auth-provider";
 import { ApiError } from "@/lib/errors";
+import { queryKeys } from "@/lib/query-keys";
 import { RunManager, type RunState } from "@/lib/runs";
 import type { ChatDetail, ChatMessage } from "@/lib/types";
 
@@ -59,17 +60,17 @@ function RunsProvider({ children }: { children: React.ReactNode }) {
           // A message refused before any run started stays on screen with its error and Retry.
           if (!run.runId) return;
           if (run.outcome === "error" && run.error) runErrors.set(run.chatId, run.error.message);
-          queryClient.setQueryData<ChatDetail>(["chat", run.chatId], (old) => mergeFinishedRun(old, run));
+          queryClient.setQueryData<ChatDetail>(queryKeys.chat(run.chatId), (old) => mergeFinishedRun(old, run));
           manager.dismiss(run.chatId);
-          void queryClient.invalidateQueries({ queryKey: ["chat", run.chatId] });
+          void queryClient.invalidateQueries({ queryKey: queryKeys.chat(run.chatId) });
           // The server names a chat in the background after its first reply: look again shortly.
-          void queryClient.invalidateQueries({ queryKey: ["chats"] });
+          void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
           for (const delay of [1500, 4000, 8000, 15000]) {
             setTimeout(() => {
               // Until the chat has a title; a slow model may take a while to name it.
-              if (queryClient.getQueryData<ChatDetail>(["chat", run.chatId])?.title) return;
-              void queryClient.invalidateQueries({ queryKey: ["chats"] });
-              void queryClient.invalidateQueries({ queryKey: ["chat", run.chatId] });
+              if (queryClient.getQueryData<ChatDetail>(queryKeys.chat(run.chatId))?.title) return;
+              void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
+              void queryClient.invalidateQueries({ queryKey: queryKeys.chat(run.chatId) });
             }, delay);
           }
         },

@@ -15,6 +15,7 @@ import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { ApiError, describeError } from "@/lib/errors";
+import { queryKeys } from "@/lib/query-keys";
 import { isActive, type RunState } from "@/lib/runs";
 import type { ChatDetail, ChatMessage } from "@/lib/types";
 
@@ -69,7 +70,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const running = isActive(run);
 
   const detail = useQuery({
-    queryKey: ["chat", chatId],
+    queryKey: queryKeys.chat(chatId),
     queryFn: () => api.getChat(chatId!),
     enabled: !!chatId,
   });
@@ -97,8 +98,8 @@ export function ChatView({ chatId }: { chatId: string | null }) {
     if (!id) {
       try {
         const chat = await api.createChat();
-        queryClient.setQueryData<ChatDetail>(["chat", chat.id], { ...chat, messages: [] });
-        void queryClient.invalidateQueries({ queryKey: ["chats"] });
+        queryClient.setQueryData<ChatDetail>(queryKeys.chat(chat.id), { ...chat, messages: [] });
+        void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
         id = chat.id;
       } catch (error) {
         setCreateError(describeError(error));
