@@ -6,8 +6,9 @@ import { createContext, useContext, useEffect, useState } from "react";
 import { AuthProvider, useAuth } from "@/components/auth-provider";
 import { ApiError } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
-import { RunManager, type RunState } from "@/lib/runs";
-import type { ChatDetail, ChatMessage } from "@/lib/types";
+import { RunManager } from "@/lib/runs";
+import { withFinishedReply } from "@/lib/transcript";
+import type { ChatDetail } from "@/lib/types";
 
 const RunsContext = createContext<RunManager | null>(null);
 
@@ -19,33 +20,6 @@ export function useRuns(): RunManager {
 
 /** Text of run errors by chat, so a failed reply says why after the chat is reloaded. */
 export const runErrors = new Map<string, string>();
-
-function mergeFinishedRun(detail: ChatDetail | undefined, run: RunState): ChatDetail | undefined {
-  if (!detail) return detail;
-  detail = { ...detail, active_run_id: null };
-  const messages = detail.messages.filter((m) => ["completed", "cancelled", "error"].includes(m.status));
-  const last = messages.at(-1);
-  const extra: ChatMessage[] = [];
-  const alreadyStored = last?.role === "assistant" && last.content === run.text && messages.at(-2)?.content === run.userContent;
-  if (alreadyStored) return detail;
-  if (!(last?.role === "user" && last.content === run.userContent)) {
-    extra.push({
-      id: `local-user-${run.runId}`,
-      role: "user",
-      content: run.userContent,
-      status: "completed",
-      created_at: run.userCreatedAt,
-    });
-  }
-  extra.push({
-    id: run.final?.id ?? `local-${run.runId}`,
-    role: "assistant",
-    content: run.text,
-    status: run.outcome ?? "error",
-    created_at: run.final?.created_at ?? new Date().toISOString(),
-  });
-  return { ...detail, messages: [...messages, ...extra] };
-}
 
 function RunsProvider({ children }: { children: React.ReactNode }) {
   const { session, state } = useAuth();
@@ -60,7 +34,7 @@ function RunsProvider({ children }: { children: React.ReactNode }) {
           // A message refused before any run started stays on screen with its error and Retry.
           if (!run.runId) return;
           if (run.outcome === "error" && run.error) runErrors.set(run.chatId, run.error.message);
-          queryClient.setQueryData<ChatDetail>(queryKeys.chat(run.chatId), (old) => mergeFinishedRun(old, run));
+          queryClient.setQueryData<ChatDetail>(queryKeys.chat(run.chatId), (old) => withFinishedReply(old, run));
           manager.dismiss(run.chatId);
           void queryClient.invalidateQueries({ queryKey: queryKeys.chat(run.chatId) });
           // The server names a chat in the background after its first reply: look again shortly.

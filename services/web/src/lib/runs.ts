@@ -77,7 +77,7 @@ export function placeDelta(current: string, delta: string, id: string | undefine
 }
 const MAX_RECONNECTS = 3;
 
-export function isActive(run: RunState | undefined): boolean {
+export function isActive(run: Pick<RunState, "phase"> | undefined): boolean {
   return !!run && run.phase !== "finished";
 }
 

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "reac
 
 import { useAuthSession } from "@/components/auth-provider";
 import { Composer } from "@/components/chat/composer";
-import { MessageList, type Row } from "@/components/chat/message-list";
+import { MessageList } from "@/components/chat/message-list";
 import { Sidebar } from "@/components/chat/sidebar";
 import { runErrors, useRuns } from "@/components/providers";
 import { Alert, AlertDescription } from "@/components/ui/alert";
@@ -16,45 +16,9 @@ import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { ApiError, describeError } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
-import { isActive, type RunState } from "@/lib/runs";
-import type { ChatDetail, ChatMessage } from "@/lib/types";
-
-const FINAL = new Set(["completed", "cancelled", "error"]);
-
-function buildRows(chatId: string | null, messages: ChatMessage[], run: RunState | undefined): Row[] {
-  const active = isActive(run);
-  // While we follow a run ourselves, a half-written reply the server may list is ours to draw.
-  const stored = active ? messages.filter((m) => FINAL.has(m.status)) : messages;
-  const rows: Row[] = stored.map((m, index) => {
-    const row: Row = { key: m.id, role: m.role, content: m.content, status: m.status };
-    if (m.role === "assistant" && m.status === "error") {
-      const isLast = index === stored.length - 1;
-      row.errorText = (isLast && chatId && runErrors.get(chatId)) || "The reply failed.";
-      const prompt = stored.slice(0, index).findLast((p) => p.role === "user");
-      if (isLast && prompt) row.retryContent = prompt.content;
-    }
-    return row;
-  });
-  if (!run) return rows;
-  const last = stored.at(-1);
-  if (!(last?.role === "user" && last.content === run.userContent)) {
-    rows.push({ key: `run-user-${run.userCreatedAt}`, role: "user", content: run.userContent, status: "completed" });
-  }
-  if (active) {
-    rows.push({ key: `run-reply-${run.userCreatedAt}`, role: "assistant", content: run.text, status: "streaming" });
-  } else if (run.outcome === "error") {
-    // Refused before a run began (409, network, validation): nothing was stored.
-    rows.push({
-      key: `run-reply-${run.userCreatedAt}`,
-      role: "assistant",
-      content: "",
-      status: "error",
-      errorText: `Not sent: ${run.error?.message ?? "unknown error"}`,
-      retryContent: run.userContent,
-    });
-  }
-  return rows;
-}
+import { isActive } from "@/lib/runs";
+import { transcriptRows } from "@/lib/transcript";
+import type { ChatDetail } from "@/lib/types";
 
 export function ChatView({ chatId }: { chatId: string | null }) {
   const session = useAuthSession();
@@ -87,9 +51,10 @@ export function ChatView({ chatId }: { chatId: string | null }) {
     if (!running) composerRef.current?.focus();
   }, [running, chatId]);
 
+  const lastFailure = chatId ? runErrors.get(chatId) : undefined;
   const rows = useMemo(
-    () => buildRows(chatId, detail.data?.messages ?? [], run),
-    [chatId, detail.data, run],
+    () => transcriptRows(detail.data?.messages ?? [], run, lastFailure),
+    [detail.data, run, lastFailure],
   );
 
   async function send(content: string): Promise<boolean> {
