@@ -28,7 +28,6 @@ function RunsProvider({ children }: { children: React.ReactNode }) {
     () =>
       new RunManager({
         api: session.api,
-        storage: typeof window !== "undefined" ? window.sessionStorage : null,
         schedule: (fn) => (typeof requestAnimationFrame === "function" ? requestAnimationFrame(fn) : fn()),
         onSettled: (run, manager) => {
           // A message refused before any run started stays on screen with its error and Retry.

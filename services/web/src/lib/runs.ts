@@ -5,9 +5,7 @@
  * Reattaching after a reload: the chat detail names the run in flight (`active_run_id`) and
  * lists its question; the page then reads GET /runs/{run_id}/events from the start, which
  * replays the partial reply and follows the live run (a finished run answers with its stored
- * result). This tab also keeps {run id, first event id, question} in sessionStorage while a
- * run streams (no secret in it), used when the server does not say (an older chat service).
- * Within one page load a dropped stream reconnects with Last-Event-ID.
+ * result). Within one page load a dropped stream reconnects with Last-Event-ID.
  */
 import type { ApiClient } from "./api";
 import { ApiError, describeError } from "./errors";
@@ -19,8 +17,6 @@ export type RunOutcome = "completed" | "cancelled" | "error";
 export interface RunState {
   chatId: string;
   runId: string | null;
-  /** Id of the run's first event: where a reattach after a reload starts. */
-  firstEventId: string | null;
   lastEventId: string | null;
   userContent: string;
   userCreatedAt: string;
@@ -35,24 +31,8 @@ export interface RunState {
   final: Partial<ChatMessage> | null;
 }
 
-interface StoredRun {
-  runId: string;
-  firstEventId: string | null;
-  userContent: string;
-  userCreatedAt: string;
-}
-
-export interface KeyValueStore {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-  readonly length: number;
-  key(index: number): string | null;
-}
-
 export interface RunManagerOptions {
   api: ApiClient;
-  storage?: KeyValueStore | null;
   /** Called once a run has ended (any outcome) so caches can be refreshed. */
   onSettled?: (run: RunState, manager: RunManager) => void;
   /** Batches UI updates of deltas (requestAnimationFrame in browsers). */
@@ -60,8 +40,6 @@ export interface RunManagerOptions {
   /** Waits before a reconnect attempt. */
   sleep?: (ms: number) => Promise<void>;
 }
-
-const STORAGE_PREFIX = "parley.run.";
 
 /**
  * The first delta after a reconnect may repeat text we already have: the chat service's delta
@@ -86,7 +64,6 @@ export class RunManager {
   private readonly controllers = new Map<string, AbortController>();
   private readonly listeners = new Set<() => void>();
   private readonly api: ApiClient;
-  private readonly storage: KeyValueStore | null;
   private readonly onSettled: (run: RunState, manager: RunManager) => void;
   private readonly schedule: (fn: () => void) => void;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -95,7 +72,6 @@ export class RunManager {
 
   constructor(options: RunManagerOptions) {
     this.api = options.api;
-    this.storage = options.storage ?? null;
     this.onSettled = options.onSettled ?? (() => undefined);
     this.schedule = options.schedule ?? ((fn) => fn());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -121,7 +97,6 @@ export class RunManager {
     this.set(chatId, {
       chatId,
       runId: null,
-      firstEventId: null,
       lastEventId: null,
       userContent: content,
       userCreatedAt: new Date().toISOString(),
@@ -150,36 +125,22 @@ export class RunManager {
   }
 
   /**
-   * Reattaches to the chat's run in flight, once its detail is loaded. `activeRunId` is the
-   * server's word (null: nothing in flight; undefined: the server does not say, so this
-   * tab's record decides). Returns false when there is nothing to follow.
+   * Reattaches to the chat's run in flight, as its detail names it (`activeRunId`, with
+   * `question`, the detail's last user message): reads the run from its start, which replays
+   * the partial reply. Returns false when there is nothing to follow.
    */
-  async resume(chatId: string, activeRunId?: string | null, question?: string): Promise<boolean> {
+  async resume(chatId: string, activeRunId: string | null, question = ""): Promise<boolean> {
     if (this.runs.has(chatId)) return isActive(this.runs.get(chatId));
-    const record = this.readStored(chatId);
-    let stored: StoredRun | null;
-    if (activeRunId === undefined) {
-      stored = record;
-    } else if (activeRunId === null) {
-      // Finished meanwhile: the detail already holds its messages.
-      if (record) this.removeStored(chatId);
-      stored = null;
-    } else {
-      stored =
-        record?.runId === activeRunId
-          ? record
-          : { runId: activeRunId, firstEventId: null, userContent: question ?? "", userCreatedAt: new Date().toISOString() };
-    }
-    if (!stored) return false;
+    // No run in flight: the detail already holds every message.
+    if (!activeRunId) return false;
     const controller = new AbortController();
     this.controllers.set(chatId, controller);
     this.set(chatId, {
       chatId,
-      runId: stored.runId,
-      firstEventId: stored.firstEventId,
-      lastEventId: stored.firstEventId,
-      userContent: stored.userContent,
-      userCreatedAt: stored.userCreatedAt,
+      runId: activeRunId,
+      lastEventId: null,
+      userContent: question,
+      userCreatedAt: new Date().toISOString(),
       text: "",
       phase: "reconnecting",
       outcome: null,
@@ -190,10 +151,9 @@ export class RunManager {
     });
     let response: Response;
     try {
-      response = await this.api.runEvents(chatId, stored.runId, stored.firstEventId, controller.signal);
+      response = await this.api.runEvents(chatId, activeRunId, null, controller.signal);
     } catch {
       if (controller.signal.aborted) return false;
-      this.removeStored(chatId);
       // The run is gone (chat deleted, run too old): the stored chat is the truth.
       this.runs.delete(chatId);
       this.bump();
@@ -221,19 +181,11 @@ export class RunManager {
     }
   }
 
-  /** Drops everything (logout): aborts streams and clears the per-tab records. */
+  /** Drops everything (logout): aborts the streams and forgets the runs. */
   reset(): void {
     for (const controller of this.controllers.values()) controller.abort();
     this.controllers.clear();
     this.runs.clear();
-    if (this.storage) {
-      const keys: string[] = [];
-      for (let i = 0; i < this.storage.length; i++) {
-        const key = this.storage.key(i);
-        if (key?.startsWith(STORAGE_PREFIX)) keys.push(key);
-      }
-      keys.forEach((key) => this.storage!.removeItem(key));
-    }
     this.bump();
   }
 
@@ -281,18 +233,10 @@ export class RunManager {
         if (!event || !run) continue;
         const lastEventId = message.id ?? run.lastEventId;
         switch (event.type) {
-          case "run.started": {
-            const firstEventId = run.firstEventId ?? message.id ?? null;
-            this.update(chatId, { runId: event.runId, firstEventId, lastEventId, phase: "streaming" });
-            this.writeStored(chatId, {
-              runId: event.runId,
-              firstEventId,
-              userContent: run.userContent,
-              userCreatedAt: run.userCreatedAt,
-            });
+          case "run.started":
+            this.update(chatId, { runId: event.runId, lastEventId, phase: "streaming" });
             if (run.stopping) void this.cancel(chatId, event.runId);
             break;
-          }
           case "message.delta": {
             const text = run.resync ? placeDelta(run.text, event.text, message.id) : run.text + event.text;
             this.update(chatId, { text, lastEventId, phase: "streaming", resync: false }, true);
@@ -322,7 +266,6 @@ export class RunManager {
 
   private finish(chatId: string, patch: Partial<RunState>): void {
     this.controllers.delete(chatId);
-    this.removeStored(chatId);
     this.update(chatId, { ...patch, phase: "finished" });
     const run = this.runs.get(chatId);
     if (run) this.onSettled(run, this);
@@ -354,30 +297,5 @@ export class RunManager {
       this.notifyPending = false;
       this.listeners.forEach((listener) => listener());
     });
-  }
-
-  private readStored(chatId: string): StoredRun | null {
-    try {
-      const raw = this.storage?.getItem(STORAGE_PREFIX + chatId);
-      return raw ? (JSON.parse(raw) as StoredRun) : null;
-    } catch {
-      return null;
-    }
-  }
-
-  private writeStored(chatId: string, run: StoredRun): void {
-    try {
-      this.storage?.setItem(STORAGE_PREFIX + chatId, JSON.stringify(run));
-    } catch {
-      // Storage full or disabled: only reattach-after-reload is lost.
-    }
-  }
-
-  private removeStored(chatId: string): void {
-    try {
-      this.storage?.removeItem(STORAGE_PREFIX + chatId);
-    } catch {
-      // See writeStored.
-    }
   }
 }

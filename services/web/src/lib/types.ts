@@ -20,8 +20,8 @@ export interface ChatSummary {
 
 export interface ChatDetail extends ChatSummary {
   messages: ChatMessage[];
-  /** The run still in flight, if any: follow it with GET /runs/{id}/events. */
-  active_run_id?: string | null;
+  /** The run still in flight, if any (its reply is not in `messages`): follow it with GET /runs/{id}/events. */
+  active_run_id: string | null;
 }
 
 export interface ChatPage {

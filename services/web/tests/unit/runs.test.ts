@@ -1,38 +1,19 @@
 import { describe, expect, it } from "vitest";
 
 import { ApiClient } from "@/lib/api";
-import { RunManager, type KeyValueStore, type RunState } from "@/lib/runs";
+import { RunManager, type RunState } from "@/lib/runs";
 
 import { FakeServer, json, sseStream } from "./fake-server";
-
-class MemoryStorage implements KeyValueStore {
-  private readonly data = new Map<string, string>();
-  get length() {
-    return this.data.size;
-  }
-  key(index: number) {
-    return [...this.data.keys()][index] ?? null;
-  }
-  getItem(key: string) {
-    return this.data.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.data.set(key, value);
-  }
-  removeItem(key: string) {
-    this.data.delete(key);
-  }
-}
 
 function event(id: number, type: string, data: unknown) {
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-function setup(server: FakeServer, storage: KeyValueStore = new MemoryStorage()) {
+function setup(server: FakeServer) {
   const api = new ApiClient({ fetch: server.fetch, tokens: { accessToken: () => "t", refreshAccessToken: async () => "t" } });
   const settled: RunState[] = [];
-  const runs = new RunManager({ api, storage, onSettled: (run) => settled.push(run), sleep: async () => undefined });
-  return { runs, settled, storage };
+  const runs = new RunManager({ api, onSettled: (run) => settled.push(run), sleep: async () => undefined });
+  return { runs, settled };
 }
 
 describe("RunManager", () => {
@@ -45,11 +26,10 @@ describe("RunManager", () => {
         event(4, "run.completed", { run_id: "r1", message: { id: "m2", role: "assistant", content: "Hello" } }),
       ]),
     );
-    const { runs, settled, storage } = setup(server);
+    const { runs, settled } = setup(server);
     await runs.send("c1", "Hi");
     expect(runs.get("c1")).toMatchObject({ phase: "finished", outcome: "completed", text: "Hello", runId: "r1" });
     expect(settled).toHaveLength(1);
-    expect(storage.length).toBe(0);
   });
 
   // Event ids as the chat service makes them: 0 = started, a delta's id = reply length after it.
@@ -83,8 +63,7 @@ describe("RunManager", () => {
     expect(runs.get("c1")).toMatchObject({ outcome: "cancelled", text: "Stopped 👋" });
   });
 
-  it("after a reload, replays the run from its first event to rebuild the partial reply", async () => {
-    const storage = new MemoryStorage();
+  it("after a reload, replays the run the chat names from its start to rebuild the partial reply", async () => {
     const server = new FakeServer()
       .on("POST", "/api/chats/c1/messages", () => {
         const encoder = new TextEncoder();
@@ -99,24 +78,27 @@ describe("RunManager", () => {
       })
       .on("GET", "/api/chats/c1/runs/r1/events", () =>
         sseStream([
+          event(0, "run.started", { run_id: "r1" }),
           event(3, "message.delta", { text: "Par" }),
           event(6, "message.delta", { text: "ley" }),
           event(7, "run.completed", { run_id: "r1", message: null }),
         ]),
       );
-    const first = setup(server, storage);
+    const first = setup(server);
     void first.runs.send("c1", "Name?");
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(first.runs.get("c1")).toMatchObject({ phase: "streaming", text: "Par" });
 
-    const reloaded = setup(server, storage);
-    expect(await reloaded.runs.resume("c1")).toBe(true);
+    // The reloaded page knows nothing but what the chat detail says: the run and its question.
+    const reloaded = setup(server);
+    expect(await reloaded.runs.resume("c1", "r1", "Name?")).toBe(true);
     expect(reloaded.runs.get("c1")).toMatchObject({ userContent: "Name?", runId: "r1" });
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(server.calls("GET", "/api/chats/c1/runs/r1/events")[0]!.headers.get("Last-Event-ID")).toBe("0");
+    expect(server.calls("GET", "/api/chats/c1/runs/r1/events")[0]!.headers.get("Last-Event-ID")).toBeNull();
     expect(reloaded.runs.get("c1")).toMatchObject({ outcome: "completed", text: "Parley" });
-    // Finished: the record is gone, a later reload does not reattach.
-    expect(await setup(server, storage).runs.resume("c1")).toBe(false);
+    // Finished: the detail names no run in flight any more, and a later reload does not reattach.
+    expect(await setup(server).runs.resume("c1", null, "Name?")).toBe(false);
+    expect(server.calls("GET", "/api/chats/c1/runs/r1/events")).toHaveLength(1);
   });
 
   it("follows the run the server names as in flight, from its start (a new tab knows nothing)", async () => {
@@ -134,13 +116,11 @@ describe("RunManager", () => {
     expect(runs.get("c1")).toMatchObject({ userContent: "Greet me", outcome: "completed", text: "Hello" });
   });
 
-  it("drops this tab's record when the server says nothing is in flight any more", async () => {
-    const storage = new MemoryStorage();
-    storage.setItem("parley.run.c1", JSON.stringify({ runId: "r1", firstEventId: "0", userContent: "Hi", userCreatedAt: "" }));
+  it("follows nothing when the chat detail says no run is in flight", async () => {
     const server = new FakeServer();
-    const { runs } = setup(server, storage);
+    const { runs } = setup(server);
     expect(await runs.resume("c1", null)).toBe(false);
-    expect(storage.length).toBe(0);
+    expect(runs.get("c1")).toBeUndefined();
     expect(server.requests).toHaveLength(0);
   });
 

@@ -44,7 +44,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const lastQuestion = loaded?.messages.findLast((m) => m.role === "user")?.content;
   const detailLoaded = !!loaded;
   useEffect(() => {
-    if (chatId && detailLoaded) void runs.resume(chatId, activeRunId, lastQuestion);
+    if (chatId && detailLoaded) void runs.resume(chatId, activeRunId ?? null, lastQuestion);
   }, [chatId, detailLoaded, activeRunId, lastQuestion, runs]);
 
   useEffect(() => {
@@ -63,7 +63,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
     if (!id) {
       try {
         const chat = await api.createChat();
-        queryClient.setQueryData<ChatDetail>(queryKeys.chat(chat.id), { ...chat, messages: [] });
+        queryClient.setQueryData<ChatDetail>(queryKeys.chat(chat.id), { ...chat, messages: [], active_run_id: null });
         void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
         id = chat.id;
       } catch (error) {
