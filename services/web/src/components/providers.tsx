@@ -5,45 +5,41 @@ import { createContext, useContext, useEffect, useState } from "react";
 
 import { AuthProvider, useAuth } from "@/components/auth-provider";
 import { ApiError } from "@/lib/errors";
+import { Replies } from "@/lib/replies/replies";
 import { queryKeys } from "@/lib/query-keys";
-import { RunManager } from "@/lib/runs";
 import { withFinishedReply } from "@/lib/transcript";
 import type { ChatDetail } from "@/lib/types";
 
-const RunsContext = createContext<RunManager | null>(null);
+const RepliesContext = createContext<Replies | null>(null);
 
-export function useRuns(): RunManager {
-  const runs = useContext(RunsContext);
-  if (!runs) throw new Error("useRuns must be used inside <Providers>");
-  return runs;
+export function useReplies(): Replies {
+  const replies = useContext(RepliesContext);
+  if (!replies) throw new Error("useReplies must be used inside <Providers>");
+  return replies;
 }
 
-/** Text of run errors by chat, so a failed reply says why after the chat is reloaded. */
-export const runErrors = new Map<string, string>();
-
-function RunsProvider({ children }: { children: React.ReactNode }) {
+function RepliesProvider({ children }: { children: React.ReactNode }) {
   const { session, state } = useAuth();
   const queryClient = useQueryClient();
-  const [runs] = useState(
+  const [replies] = useState(
     () =>
-      new RunManager({
+      new Replies({
         api: session.api,
         schedule: (fn) => (typeof requestAnimationFrame === "function" ? requestAnimationFrame(fn) : fn()),
-        onSettled: (run, manager) => {
+        onSettled: (reply, replies) => {
           // A message refused before any run started stays on screen with its error and Retry.
-          if (!run.runId) return;
-          if (run.outcome === "error" && run.error) runErrors.set(run.chatId, run.error.message);
-          queryClient.setQueryData<ChatDetail>(queryKeys.chat(run.chatId), (old) => withFinishedReply(old, run));
-          manager.dismiss(run.chatId);
-          void queryClient.invalidateQueries({ queryKey: queryKeys.chat(run.chatId) });
+          if (!reply.runId) return;
+          queryClient.setQueryData<ChatDetail>(queryKeys.chat(reply.chatId), (old) => withFinishedReply(old, reply));
+          replies.dismiss(reply.chatId);
+          void queryClient.invalidateQueries({ queryKey: queryKeys.chat(reply.chatId) });
           // The server names a chat in the background after its first reply: look again shortly.
           void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
           for (const delay of [1500, 4000, 8000, 15000]) {
             setTimeout(() => {
               // Until the chat has a title; a slow model may take a while to name it.
-              if (queryClient.getQueryData<ChatDetail>(queryKeys.chat(run.chatId))?.title) return;
+              if (queryClient.getQueryData<ChatDetail>(queryKeys.chat(reply.chatId))?.title) return;
               void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
-              void queryClient.invalidateQueries({ queryKey: queryKeys.chat(run.chatId) });
+              void queryClient.invalidateQueries({ queryKey: queryKeys.chat(reply.chatId) });
             }, delay);
           }
         },
@@ -52,12 +48,11 @@ function RunsProvider({ children }: { children: React.ReactNode }) {
   useEffect(() => {
     if (state.status === "anonymous") {
       // Nothing of the previous user may stay in this tab.
-      runs.reset();
-      runErrors.clear();
+      replies.reset();
       queryClient.clear();
     }
-  }, [state.status, runs, queryClient]);
-  return <RunsContext.Provider value={runs}>{children}</RunsContext.Provider>;
+  }, [state.status, replies, queryClient]);
+  return <RepliesContext.Provider value={replies}>{children}</RepliesContext.Provider>;
 }
 
 export function Providers({ children }: { children: React.ReactNode }) {
@@ -76,7 +71,7 @@ export function Providers({ children }: { children: React.ReactNode }) {
   return (
     <QueryClientProvider client={queryClient}>
       <AuthProvider>
-        <RunsProvider>{children}</RunsProvider>
+        <RepliesProvider>{children}</RepliesProvider>
       </AuthProvider>
     </QueryClientProvider>
   );

@@ -2,7 +2,7 @@
  * What the conversation shows: the stored messages of a chat plus this tab's live reply, turned
  * into rows on screen. Pure; the chat view and the cache update after a reply both use it.
  */
-import { isActive, type RunState as Reply } from "./runs";
+import { isActive, type Reply } from "./replies/store";
 import type { ChatDetail, ChatMessage, MessageStatus } from "./types";
 
 export interface Row {

@@ -10,28 +10,28 @@ import { useAuthSession } from "@/components/auth-provider";
 import { Composer } from "@/components/chat/composer";
 import { MessageList } from "@/components/chat/message-list";
 import { Sidebar } from "@/components/chat/sidebar";
-import { runErrors, useRuns } from "@/components/providers";
+import { useReplies } from "@/components/providers";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { ApiError, describeError } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
-import { isActive } from "@/lib/runs";
+import { isActive } from "@/lib/replies/store";
 import { transcriptRows } from "@/lib/transcript";
 import type { ChatDetail } from "@/lib/types";
 
 export function ChatView({ chatId }: { chatId: string | null }) {
   const session = useAuthSession();
   const api = session.api;
-  const runs = useRuns();
+  const replies = useReplies();
   const queryClient = useQueryClient();
   const router = useRouter();
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const [createError, setCreateError] = useState<string | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
-  useSyncExternalStore(runs.subscribe, runs.getVersion, () => 0);
-  const run = chatId ? runs.get(chatId) : undefined;
-  const running = isActive(run);
+  useSyncExternalStore(replies.subscribe, replies.getVersion, () => 0);
+  const reply = chatId ? replies.get(chatId) : undefined;
+  const running = isActive(reply);
 
   const detail = useQuery({
     queryKey: queryKeys.chat(chatId),
@@ -44,17 +44,17 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const lastQuestion = loaded?.messages.findLast((m) => m.role === "user")?.content;
   const detailLoaded = !!loaded;
   useEffect(() => {
-    if (chatId && detailLoaded) void runs.resume(chatId, activeRunId ?? null, lastQuestion);
-  }, [chatId, detailLoaded, activeRunId, lastQuestion, runs]);
+    if (chatId && detailLoaded) void replies.reattach(chatId, activeRunId ?? null, lastQuestion);
+  }, [chatId, detailLoaded, activeRunId, lastQuestion, replies]);
 
   useEffect(() => {
     if (!running) composerRef.current?.focus();
   }, [running, chatId]);
 
-  const lastFailure = chatId ? runErrors.get(chatId) : undefined;
+  const lastFailure = chatId ? replies.failure(chatId) : undefined;
   const rows = useMemo(
-    () => transcriptRows(detail.data?.messages ?? [], run, lastFailure),
-    [detail.data, run, lastFailure],
+    () => transcriptRows(detail.data?.messages ?? [], reply, lastFailure),
+    [detail.data, reply, lastFailure],
   );
 
   async function send(content: string): Promise<boolean> {
@@ -70,12 +70,11 @@ export function ChatView({ chatId }: { chatId: string | null }) {
         setCreateError(describeError(error));
         return false;
       }
-    } else if (run && !isActive(run)) {
-      runs.dismiss(id);
+    } else if (reply && !isActive(reply)) {
+      replies.dismiss(id);
     }
-    runErrors.delete(id);
-    // The run lives outside this page, so it keeps streaming across the navigation below.
-    void runs.send(id, content);
+    // The reply lives outside this page, so it keeps streaming across the navigation below.
+    void replies.send(id, content);
     if (!chatId) router.push(`/chats/${id}`);
     return true;
   }
@@ -142,9 +141,9 @@ export function ChatView({ chatId }: { chatId: string | null }) {
         <Composer
           ref={composerRef}
           running={running}
-          stopping={!!run?.stopping}
+          stopping={!!reply?.stopping}
           onSend={send}
-          onStop={() => chatId && void runs.stop(chatId)}
+          onStop={() => chatId && void replies.stop(chatId)}
         />
       )}
     </div>

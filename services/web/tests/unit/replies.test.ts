@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 
 import { ApiClient } from "@/lib/api";
-import { RunManager, type RunState } from "@/lib/runs";
+import { Replies } from "@/lib/replies/replies";
+import type { Reply } from "@/lib/replies/store";
 
 import { FakeServer, json, sseStream } from "./fake-server";
 
@@ -11,12 +12,12 @@ function event(id: number, type: string, data: unknown) {
 
 function setup(server: FakeServer) {
   const api = new ApiClient({ fetch: server.fetch, tokens: { accessToken: () => "t", refreshAccessToken: async () => "t" } });
-  const settled: RunState[] = [];
-  const runs = new RunManager({ api, onSettled: (run) => settled.push(run), sleep: async () => undefined });
-  return { runs, settled };
+  const settled: Reply[] = [];
+  const replies = new Replies({ api, onSettled: (reply) => settled.push(reply), sleep: async () => undefined });
+  return { replies, settled };
 }
 
-describe("RunManager", () => {
+describe("Replies", () => {
   it("streams a reply and settles with the final message", async () => {
     const server = new FakeServer().on("POST", "/api/chats/c1/messages", () =>
       sseStream([
@@ -26,9 +27,9 @@ describe("RunManager", () => {
         event(4, "run.completed", { run_id: "r1", message: { id: "m2", role: "assistant", content: "Hello" } }),
       ]),
     );
-    const { runs, settled } = setup(server);
-    await runs.send("c1", "Hi");
-    expect(runs.get("c1")).toMatchObject({ phase: "finished", outcome: "completed", text: "Hello", runId: "r1" });
+    const { replies, settled } = setup(server);
+    await replies.send("c1", "Hi");
+    expect(replies.get("c1")).toMatchObject({ phase: "finished", outcome: "completed", text: "Hello", runId: "r1" });
     expect(settled).toHaveLength(1);
   });
 
@@ -41,12 +42,12 @@ describe("RunManager", () => {
       .on("GET", "/api/chats/c1/runs/r1/events", () =>
         sseStream([event(5, "message.delta", { text: "lo" }), event(6, "run.completed", { run_id: "r1", message: null })]),
       );
-    const { runs } = setup(server);
-    await runs.send("c1", "Hi");
+    const { replies } = setup(server);
+    await replies.send("c1", "Hi");
     const reattach = server.calls("GET", "/api/chats/c1/runs/r1/events");
     expect(reattach).toHaveLength(1);
     expect(reattach[0]!.headers.get("Last-Event-ID")).toBe("3");
-    expect(runs.get("c1")).toMatchObject({ outcome: "completed", text: "Hello" });
+    expect(replies.get("c1")).toMatchObject({ outcome: "completed", text: "Hello" });
   });
 
   it("a run that finished meanwhile is replayed whole, without doubling the text we had", async () => {
@@ -58,9 +59,9 @@ describe("RunManager", () => {
         // The stored run: one delta with all of the partial text, then its end.
         sseStream([event(9, "message.delta", { text: "Stopped 👋" }), event(10, "run.cancelled", { run_id: "r1" })]),
       );
-    const { runs } = setup(server);
-    await runs.send("c1", "Hi");
-    expect(runs.get("c1")).toMatchObject({ outcome: "cancelled", text: "Stopped 👋" });
+    const { replies } = setup(server);
+    await replies.send("c1", "Hi");
+    expect(replies.get("c1")).toMatchObject({ outcome: "cancelled", text: "Stopped 👋" });
   });
 
   it("after a reload, replays the run the chat names from its start to rebuild the partial reply", async () => {
@@ -85,19 +86,19 @@ describe("RunManager", () => {
         ]),
       );
     const first = setup(server);
-    void first.runs.send("c1", "Name?");
+    void first.replies.send("c1", "Name?");
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(first.runs.get("c1")).toMatchObject({ phase: "streaming", text: "Par" });
+    expect(first.replies.get("c1")).toMatchObject({ phase: "streaming", text: "Par" });
 
     // The reloaded page knows nothing but what the chat detail says: the run and its question.
     const reloaded = setup(server);
-    expect(await reloaded.runs.resume("c1", "r1", "Name?")).toBe(true);
-    expect(reloaded.runs.get("c1")).toMatchObject({ userContent: "Name?", runId: "r1" });
+    expect(await reloaded.replies.reattach("c1", "r1", "Name?")).toBe(true);
+    expect(reloaded.replies.get("c1")).toMatchObject({ userContent: "Name?", runId: "r1" });
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(server.calls("GET", "/api/chats/c1/runs/r1/events")[0]!.headers.get("Last-Event-ID")).toBeNull();
-    expect(reloaded.runs.get("c1")).toMatchObject({ outcome: "completed", text: "Parley" });
+    expect(reloaded.replies.get("c1")).toMatchObject({ outcome: "completed", text: "Parley" });
     // Finished: the detail names no run in flight any more, and a later reload does not reattach.
-    expect(await setup(server).runs.resume("c1", null, "Name?")).toBe(false);
+    expect(await setup(server).replies.reattach("c1", null, "Name?")).toBe(false);
     expect(server.calls("GET", "/api/chats/c1/runs/r1/events")).toHaveLength(1);
   });
 
@@ -109,18 +110,18 @@ describe("RunManager", () => {
         event(6, "run.completed", { run_id: "r9", message: null }),
       ]),
     );
-    const { runs } = setup(server);
-    expect(await runs.resume("c1", "r9", "Greet me")).toBe(true);
+    const { replies } = setup(server);
+    expect(await replies.reattach("c1", "r9", "Greet me")).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(server.calls("GET", "/api/chats/c1/runs/r9/events")[0]!.headers.get("Last-Event-ID")).toBeNull();
-    expect(runs.get("c1")).toMatchObject({ userContent: "Greet me", outcome: "completed", text: "Hello" });
+    expect(replies.get("c1")).toMatchObject({ userContent: "Greet me", outcome: "completed", text: "Hello" });
   });
 
   it("follows nothing when the chat detail says no run is in flight", async () => {
     const server = new FakeServer();
-    const { runs } = setup(server);
-    expect(await runs.resume("c1", null)).toBe(false);
-    expect(runs.get("c1")).toBeUndefined();
+    const { replies } = setup(server);
+    expect(await replies.reattach("c1", null)).toBe(false);
+    expect(replies.get("c1")).toBeUndefined();
     expect(server.requests).toHaveLength(0);
   });
 
@@ -141,13 +142,13 @@ describe("RunManager", () => {
         cancelled = true;
         return json(202, { status: "cancelling" });
       });
-    const { runs } = setup(server);
-    const sending = runs.send("c1", "long story please");
-    await runs.stop("c1");
+    const { replies } = setup(server);
+    const sending = replies.send("c1", "long story please");
+    await replies.stop("c1");
     go();
     await sending;
     expect(cancelled).toBe(true);
-    expect(runs.get("c1")).toMatchObject({ outcome: "cancelled", text: "partial" });
+    expect(replies.get("c1")).toMatchObject({ outcome: "cancelled", text: "partial" });
   });
 
   it("shows run.error with its code, and a 409 in words", async () => {
@@ -156,11 +157,52 @@ describe("RunManager", () => {
         sseStream([event(1, "run.started", { run_id: "r1" }), event(2, "run.error", { run_id: "r1", code: "llm_unavailable", message: "The model is unavailable" })]),
       )
       .on("POST", "/api/chats/c2/messages", () => json(409, { detail: "A run is already in progress" }));
-    const { runs } = setup(server);
-    await runs.send("c1", "Hi");
-    expect(runs.get("c1")).toMatchObject({ outcome: "error", error: { code: "llm_unavailable", message: "The model is unavailable" } });
-    await runs.send("c2", "Hi");
-    expect(runs.get("c2")).toMatchObject({ outcome: "error", runId: null });
-    expect(runs.get("c2")!.error!.message).toMatch(/still being written/);
+    const { replies } = setup(server);
+    await replies.send("c1", "Hi");
+    expect(replies.get("c1")).toMatchObject({ outcome: "error", error: { code: "llm_unavailable", message: "The model is unavailable" } });
+    await replies.send("c2", "Hi");
+    expect(replies.get("c2")).toMatchObject({ outcome: "error", runId: null });
+    expect(replies.get("c2")!.error!.message).toMatch(/still being written/);
+  });
+
+  it("remembers why a run failed, for its stored row; not for a refused message, and not after a new send or logout", async () => {
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", () =>
+        sseStream([event(1, "run.started", { run_id: "r1" }), event(2, "run.error", { run_id: "r1", code: "llm_unavailable", message: "The model is unavailable" })]),
+      )
+      .on("POST", "/api/chats/c2/messages", () => json(409, { detail: "A run is already in progress" }));
+    const { replies } = setup(server);
+    await replies.send("c1", "Hi");
+    replies.dismiss("c1");
+    expect(replies.get("c1")).toBeUndefined();
+    expect(replies.failure("c1")).toBe("The model is unavailable");
+    await replies.send("c2", "Hi");
+    expect(replies.failure("c2")).toBeUndefined();
+
+    const sending = replies.send("c1", "Again");
+    expect(replies.failure("c1")).toBeUndefined();
+    await sending;
+    expect(replies.failure("c1")).toBe("The model is unavailable");
+    replies.reset();
+    expect(replies.failure("c1")).toBeUndefined();
+    expect(replies.get("c2")).toBeUndefined();
+  });
+
+  it("gives up after three reconnects that bring no final event", async () => {
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", () => sseStream([event(0, "run.started", { run_id: "r1" }), event(2, "message.delta", { text: "Hi" })]))
+      .on("GET", "/api/chats/c1/runs/r1/events", () => sseStream([]));
+    const { replies, settled } = setup(server);
+    await replies.send("c1", "Hello");
+    expect(server.calls("GET", "/api/chats/c1/runs/r1/events")).toHaveLength(3);
+    expect(replies.get("c1")).toMatchObject({ outcome: "error", text: "Hi", error: { code: "STREAM_LOST" } });
+    expect(settled).toHaveLength(1);
+  });
+
+  it("a run the chat names but the server no longer has is left to the stored chat", async () => {
+    const server = new FakeServer();
+    const { replies } = setup(server);
+    expect(await replies.reattach("c1", "gone", "Hi")).toBe(false);
+    expect(replies.get("c1")).toBeUndefined();
   });
 });
