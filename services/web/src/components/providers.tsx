@@ -6,9 +6,7 @@ import { createContext, useContext, useEffect, useState } from "react";
 import { AuthProvider, useAuth } from "@/components/auth-provider";
 import { ApiError } from "@/lib/errors";
 import { Replies } from "@/lib/replies/replies";
-import { queryKeys } from "@/lib/query-keys";
-import { withFinishedReply } from "@/lib/transcript";
-import type { ChatDetail } from "@/lib/types";
+import { refreshAfterReply } from "@/lib/reply-cache";
 
 const RepliesContext = createContext<Replies | null>(null);
 
@@ -26,23 +24,7 @@ function RepliesProvider({ children }: { children: React.ReactNode }) {
       new Replies({
         api: session.api,
         schedule: (fn) => (typeof requestAnimationFrame === "function" ? requestAnimationFrame(fn) : fn()),
-        onSettled: (reply, replies) => {
-          // A message refused before any run started stays on screen with its error and Retry.
-          if (!reply.runId) return;
-          queryClient.setQueryData<ChatDetail>(queryKeys.chat(reply.chatId), (old) => withFinishedReply(old, reply));
-          replies.dismiss(reply.chatId);
-          void queryClient.invalidateQueries({ queryKey: queryKeys.chat(reply.chatId) });
-          // The server names a chat in the background after its first reply: look again shortly.
-          void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
-          for (const delay of [1500, 4000, 8000, 15000]) {
-            setTimeout(() => {
-              // Until the chat has a title; a slow model may take a while to name it.
-              if (queryClient.getQueryData<ChatDetail>(queryKeys.chat(reply.chatId))?.title) return;
-              void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
-              void queryClient.invalidateQueries({ queryKey: queryKeys.chat(reply.chatId) });
-            }, delay);
-          }
-        },
+        onSettled: (reply, replies) => refreshAfterReply(queryClient, reply, (chatId) => replies.dismiss(chatId)),
       }),
   );
   useEffect(() => {
