@@ -5,85 +5,36 @@ import { createContext, useContext, useEffect, useState } from "react";
 
 import { AuthProvider, useAuth } from "@/components/auth-provider";
 import { ApiError } from "@/lib/errors";
-import { RunManager, type RunState } from "@/lib/runs";
-import type { ChatDetail, ChatMessage } from "@/lib/types";
+import { Replies } from "@/lib/replies/replies";
+import { refreshAfterReply } from "@/lib/reply-cache";
 
-const RunsContext = createContext<RunManager | null>(null);
+const RepliesContext = createContext<Replies | null>(null);
 
-export function useRuns(): RunManager {
-  const runs = useContext(RunsContext);
-  if (!runs) throw new Error("useRuns must be used inside <Providers>");
-  return runs;
+export function useReplies(): Replies {
+  const replies = useContext(RepliesContext);
+  if (!replies) throw new Error("useReplies must be used inside <Providers>");
+  return replies;
 }
 
-/** Text of run errors by chat, so a failed reply says why after the chat is reloaded. */
-export const runErrors = new Map<string, string>();
-
-function mergeFinishedRun(detail: ChatDetail | undefined, run: RunState): ChatDetail | undefined {
-  if (!detail) return detail;
-  detail = { ...detail, active_run_id: null };
-  const messages = detail.messages.filter((m) => ["completed", "cancelled", "error"].includes(m.status));
-  const last = messages.at(-1);
-  const extra: ChatMessage[] = [];
-  const alreadyStored = last?.role === "assistant" && last.content === run.text && messages.at(-2)?.content === run.userContent;
-  if (alreadyStored) return detail;
-  if (!(last?.role === "user" && last.content === run.userContent)) {
-    extra.push({
-      id: `local-user-${run.runId}`,
-      role: "user",
-      content: run.userContent,
-      status: "completed",
-      created_at: run.userCreatedAt,
-    });
-  }
-  extra.push({
-    id: run.final?.id ?? `local-${run.runId}`,
-    role: "assistant",
-    content: run.text,
-    status: run.outcome ?? "error",
-    created_at: run.final?.created_at ?? new Date().toISOString(),
-  });
-  return { ...detail, messages: [...messages, ...extra] };
-}
-
-function RunsProvider({ children }: { children: React.ReactNode }) {
+function RepliesProvider({ children }: { children: React.ReactNode }) {
   const { session, state } = useAuth();
   const queryClient = useQueryClient();
-  const [runs] = useState(
+  const [replies] = useState(
     () =>
-      new RunManager({
+      new Replies({
         api: session.api,
-        storage: typeof window !== "undefined" ? window.sessionStorage : null,
         schedule: (fn) => (typeof requestAnimationFrame === "function" ? requestAnimationFrame(fn) : fn()),
-        onSettled: (run, manager) => {
-          // A message refused before any run started stays on screen with its error and Retry.
-          if (!run.runId) return;
-          if (run.outcome === "error" && run.error) runErrors.set(run.chatId, run.error.message);
-          queryClient.setQueryData<ChatDetail>(["chat", run.chatId], (old) => mergeFinishedRun(old, run));
-          manager.dismiss(run.chatId);
-          void queryClient.invalidateQueries({ queryKey: ["chat", run.chatId] });
-          // The server names a chat in the background after its first reply: look again shortly.
-          void queryClient.invalidateQueries({ queryKey: ["chats"] });
-          for (const delay of [1500, 4000, 8000, 15000]) {
-            setTimeout(() => {
-              // Until the chat has a title; a slow model may take a while to name it.
-              if (queryClient.getQueryData<ChatDetail>(["chat", run.chatId])?.title) return;
-              void queryClient.invalidateQueries({ queryKey: ["chats"] });
-              void queryClient.invalidateQueries({ queryKey: ["chat", run.chatId] });
-            }, delay);
-          }
-        },
+        onSettled: (reply, replies) => refreshAfterReply(queryClient, reply, (chatId) => replies.dismiss(chatId)),
       }),
   );
   useEffect(() => {
     if (state.status === "anonymous") {
       // Nothing of the previous user may stay in this tab.
-      runs.reset();
-      runErrors.clear();
+      replies.reset();
       queryClient.clear();
     }
-  }, [state.status, runs, queryClient]);
-  return <RunsContext.Provider value={runs}>{children}</RunsContext.Provider>;
+  }, [state.status, replies, queryClient]);
+  return <RepliesContext.Provider value={replies}>{children}</RepliesContext.Provider>;
 }
 
 export function Providers({ children }: { children: React.ReactNode }) {
@@ -102,7 +53,7 @@ export function Providers({ children }: { children: React.ReactNode }) {
   return (
     <QueryClientProvider client={queryClient}>
       <AuthProvider>
-        <RunsProvider>{children}</RunsProvider>
+        <RepliesProvider>{children}</RepliesProvider>
       </AuthProvider>
     </QueryClientProvider>
   );

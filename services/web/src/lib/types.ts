@@ -1,4 +1,4 @@
-/** Shapes of the chat API (issue 3) as the web client reads them. */
+/** Shapes of the auth and chat APIs as the web client reads them. */
 
 export type MessageRole = "user" | "assistant";
 export type MessageStatus = "completed" | "cancelled" | "error";
@@ -20,8 +20,8 @@ export interface ChatSummary {
 
 export interface ChatDetail extends ChatSummary {
   messages: ChatMessage[];
-  /** The run still in flight, if any: follow it with GET /runs/{id}/events. */
-  active_run_id?: string | null;
+  /** The run still in flight, if any (its reply is not in `messages`): follow it with GET /runs/{id}/events. */
+  active_run_id: string | null;
 }
 
 export interface ChatPage {

@@ -8,68 +8,33 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "reac
 
 import { useAuthSession } from "@/components/auth-provider";
 import { Composer } from "@/components/chat/composer";
-import { MessageList, type Row } from "@/components/chat/message-list";
+import { MessageList } from "@/components/chat/message-list";
 import { Sidebar } from "@/components/chat/sidebar";
-import { runErrors, useRuns } from "@/components/providers";
+import { useReplies } from "@/components/providers";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { ApiError, describeError } from "@/lib/errors";
-import { isActive, type RunState } from "@/lib/runs";
-import type { ChatDetail, ChatMessage } from "@/lib/types";
-
-const FINAL = new Set(["completed", "cancelled", "error"]);
-
-function buildRows(chatId: string | null, messages: ChatMessage[], run: RunState | undefined): Row[] {
-  const active = isActive(run);
-  // While we follow a run ourselves, a half-written reply the server may list is ours to draw.
-  const stored = active ? messages.filter((m) => FINAL.has(m.status)) : messages;
-  const rows: Row[] = stored.map((m, index) => {
-    const row: Row = { key: m.id, role: m.role, content: m.content, status: m.status };
-    if (m.role === "assistant" && m.status === "error") {
-      const isLast = index === stored.length - 1;
-      row.errorText = (isLast && chatId && runErrors.get(chatId)) || "The reply failed.";
-      const prompt = stored.slice(0, index).findLast((p) => p.role === "user");
-      if (isLast && prompt) row.retryContent = prompt.content;
-    }
-    return row;
-  });
-  if (!run) return rows;
-  const last = stored.at(-1);
-  if (!(last?.role === "user" && last.content === run.userContent)) {
-    rows.push({ key: `run-user-${run.userCreatedAt}`, role: "user", content: run.userContent, status: "completed" });
-  }
-  if (active) {
-    rows.push({ key: `run-reply-${run.userCreatedAt}`, role: "assistant", content: run.text, status: "streaming" });
-  } else if (run.outcome === "error") {
-    // Refused before a run began (409, network, validation): nothing was stored.
-    rows.push({
-      key: `run-reply-${run.userCreatedAt}`,
-      role: "assistant",
-      content: "",
-      status: "error",
-      errorText: `Not sent: ${run.error?.message ?? "unknown error"}`,
-      retryContent: run.userContent,
-    });
-  }
-  return rows;
-}
+import { queryKeys } from "@/lib/query-keys";
+import { isActive } from "@/lib/replies/store";
+import { transcriptRows } from "@/lib/transcript";
+import type { ChatDetail } from "@/lib/types";
 
 export function ChatView({ chatId }: { chatId: string | null }) {
   const session = useAuthSession();
   const api = session.api;
-  const runs = useRuns();
+  const replies = useReplies();
   const queryClient = useQueryClient();
   const router = useRouter();
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const [createError, setCreateError] = useState<string | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
-  useSyncExternalStore(runs.subscribe, runs.getVersion, () => 0);
-  const run = chatId ? runs.get(chatId) : undefined;
-  const running = isActive(run);
+  useSyncExternalStore(replies.subscribe, replies.getVersion, () => 0);
+  const reply = chatId ? replies.get(chatId) : undefined;
+  const running = isActive(reply);
 
   const detail = useQuery({
-    queryKey: ["chat", chatId],
+    queryKey: queryKeys.chat(chatId),
     queryFn: () => api.getChat(chatId!),
     enabled: !!chatId,
   });
@@ -79,16 +44,17 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const lastQuestion = loaded?.messages.findLast((m) => m.role === "user")?.content;
   const detailLoaded = !!loaded;
   useEffect(() => {
-    if (chatId && detailLoaded) void runs.resume(chatId, activeRunId, lastQuestion);
-  }, [chatId, detailLoaded, activeRunId, lastQuestion, runs]);
+    if (chatId && detailLoaded) void replies.reattach(chatId, activeRunId ?? null, lastQuestion);
+  }, [chatId, detailLoaded, activeRunId, lastQuestion, replies]);
 
   useEffect(() => {
     if (!running) composerRef.current?.focus();
   }, [running, chatId]);
 
+  const lastFailure = chatId ? replies.failure(chatId) : undefined;
   const rows = useMemo(
-    () => buildRows(chatId, detail.data?.messages ?? [], run),
-    [chatId, detail.data, run],
+    () => transcriptRows(detail.data?.messages ?? [], reply, lastFailure),
+    [detail.data, reply, lastFailure],
   );
 
   async function send(content: string): Promise<boolean> {
@@ -97,19 +63,18 @@ export function ChatView({ chatId }: { chatId: string | null }) {
     if (!id) {
       try {
         const chat = await api.createChat();
-        queryClient.setQueryData<ChatDetail>(["chat", chat.id], { ...chat, messages: [] });
-        void queryClient.invalidateQueries({ queryKey: ["chats"] });
+        queryClient.setQueryData<ChatDetail>(queryKeys.chat(chat.id), { ...chat, messages: [], active_run_id: null });
+        void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
         id = chat.id;
       } catch (error) {
         setCreateError(describeError(error));
         return false;
       }
-    } else if (run && !isActive(run)) {
-      runs.dismiss(id);
+    } else if (reply && !isActive(reply)) {
+      replies.dismiss(id);
     }
-    runErrors.delete(id);
-    // The run lives outside this page, so it keeps streaming across the navigation below.
-    void runs.send(id, content);
+    // The reply lives outside this page, so it keeps streaming across the navigation below.
+    void replies.send(id, content);
     if (!chatId) router.push(`/chats/${id}`);
     return true;
   }
@@ -176,9 +141,9 @@ export function ChatView({ chatId }: { chatId: string | null }) {
         <Composer
           ref={composerRef}
           running={running}
-          stopping={!!run?.stopping}
+          stopping={!!reply?.stopping}
           onSend={send}
-          onStop={() => chatId && void runs.stop(chatId)}
+          onStop={() => chatId && void replies.stop(chatId)}
         />
       )}
     </div>

@@ -6,16 +6,7 @@ import { memo, useLayoutEffect, useRef } from "react";
 
 import { Markdown } from "@/components/chat/markdown";
 import { Button } from "@/components/ui/button";
-
-export interface Row {
-  key: string;
-  role: "user" | "assistant";
-  content: string;
-  status: "completed" | "cancelled" | "error" | "streaming";
-  errorText?: string;
-  /** The user text to send again from a failed reply's Retry button. */
-  retryContent?: string;
-}
+import type { Row } from "@/lib/transcript";
 
 const MessageRow = memo(function MessageRow({
   row,

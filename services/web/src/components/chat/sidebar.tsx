@@ -27,6 +27,7 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { Input } from "@/components/ui/input";
 import { describeError } from "@/lib/errors";
+import { queryKeys } from "@/lib/query-keys";
 import type { ChatPage, ChatSummary } from "@/lib/types";
 import { cn } from "@/lib/utils";
 import { TITLE_MAX_LENGTH } from "@/lib/validation";
@@ -58,7 +59,7 @@ function ChatItem({
     mutationFn: (title: string) => session.api.renameChat(chat.id, title),
     onMutate: (title) => {
       // Show the new title at once; the list is refetched afterwards either way.
-      queryClient.setQueryData<InfiniteData<ChatPage>>(["chats"], (old) =>
+      queryClient.setQueryData<InfiniteData<ChatPage>>(queryKeys.chats(), (old) =>
         old && {
           ...old,
           pages: old.pages.map((page) => ({
@@ -70,21 +71,21 @@ function ChatItem({
     },
     onError: (e) => setError(describeError(e)),
     onSettled: () => {
-      void queryClient.invalidateQueries({ queryKey: ["chats"] });
-      void queryClient.invalidateQueries({ queryKey: ["chat", chat.id] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.chat(chat.id) });
     },
   });
 
   const remove = useMutation({
     mutationFn: () => session.api.deleteChat(chat.id),
     onSuccess: () => {
-      queryClient.setQueryData<InfiniteData<ChatPage>>(["chats"], (old) =>
+      queryClient.setQueryData<InfiniteData<ChatPage>>(queryKeys.chats(), (old) =>
         old && {
           ...old,
           pages: old.pages.map((page) => ({ ...page, items: page.items.filter((c) => c.id !== chat.id) })),
         },
       );
-      queryClient.removeQueries({ queryKey: ["chat", chat.id] });
+      queryClient.removeQueries({ queryKey: queryKeys.chat(chat.id) });
       setConfirming(false);
       if (active) router.push("/chats");
     },
@@ -209,7 +210,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
   const sentinelRef = useRef<HTMLDivElement>(null);
 
   const chats = useInfiniteQuery({
-    queryKey: ["chats"],
+    queryKey: queryKeys.chats(),
     queryFn: ({ pageParam }) => session.api.listChats(pageParam, PAGE_SIZE),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
