@@ -7,7 +7,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from parley_auth.config import Settings, SettingsError
+from parley_common.settings import SettingsError
+
+from parley_auth.config import Settings
 
 
 def _keys_generate(args: argparse.Namespace) -> int:

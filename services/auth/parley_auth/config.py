@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from parley_common.settings import refuse_unfit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -19,10 +20,6 @@ def _split_commas(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
-
-
-class SettingsError(RuntimeError):
-    """The settings cannot be used in this mode; the message names the setting."""
 
 
 class Settings(BaseSettings):
@@ -118,6 +115,4 @@ class Settings(BaseSettings):
     def check_production(self) -> None:
         """Raise SettingsError naming each unfit setting when ENV=production."""
         if self.is_production:
-            problems = self.production_problems()
-            if problems:
-                raise SettingsError("refusing to start in production: " + "; ".join(problems))
+            refuse_unfit(self.production_problems())

@@ -12,8 +12,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from parley_common.jwk import thumbprint
+from parley_common.settings import SettingsError
 
-from parley_auth.config import Settings, SettingsError
+from parley_auth.config import Settings
 
 ALGORITHM = "RS256"
 MIN_KEY_BITS = 2048

@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
+from parley_common.settings import SettingsError
 
 from parley_chat.config import Settings
 
@@ -63,7 +64,10 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--workers", type=int, default=1, help="worker processes (replicas)")
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except SettingsError as exc:
+        parser.exit(2, f"parley-chat: {exc}\n")
     if args.command == "migrate":
         from parley_chat.observability import configure_logging
 
