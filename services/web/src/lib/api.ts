@@ -66,7 +66,7 @@ export class ApiClient {
     }
   }
 
-  // Chat endpoints (issue 3).
+  // Chat endpoints (the chat service, under /api).
   listChats(cursor: string | null, limit = 30): Promise<ChatPage> {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set("cursor", cursor);

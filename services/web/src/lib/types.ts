@@ -1,4 +1,4 @@
-/** Shapes of the chat API (issue 3) as the web client reads them. */
+/** Shapes of the chat API (services/chat) as the web client reads them. */
 
 export type MessageRole = "user" | "assistant";
 export type MessageStatus = "completed" | "cancelled" | "error";

@@ -1,4 +1,4 @@
-/** Client-side checks that mirror the auth service's rules (issue 2), so most mistakes never reach it. */
+/** Client-side checks that mirror the auth service's rules (services/auth), so most mistakes never reach it. */
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
