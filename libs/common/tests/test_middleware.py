@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from parley_common.logs import configure_logging
 from parley_common.metrics import HttpMetrics
@@ -159,3 +160,9 @@ async def test_non_http_scopes_pass_through() -> None:
     )
     await middleware({"type": "lifespan"}, None, None)  # type: ignore[arg-type]
     assert seen == ["lifespan"]
+
+
+async def test_the_id_does_not_outlive_its_request(client: httpx.AsyncClient) -> None:
+    # An in-process client shares the app's context: its own log lines must not carry the id.
+    await client.get("/demo/users/1", headers={"X-Request-Id": "req-once"})
+    assert "request_id" not in structlog.contextvars.get_contextvars()

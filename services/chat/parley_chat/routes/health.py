@@ -11,6 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from parley_chat.deps import ServicesDep
 
 router = APIRouter()
+# The gateway checks /api/healthz every few seconds: counted in the metrics, not logged.
+QUIET_ROUTES = frozenset({"/api/healthz"})
 
 
 def _draining(request: Request) -> JSONResponse | None:
