@@ -24,7 +24,7 @@ from parley_auth.mail import Mailer, build_mailer
 from parley_auth.models import User
 from parley_auth.passwords import AsyncPasswordHelper
 from parley_auth.refresh import RefreshTokens
-from parley_auth.routes import meta, session
+from parley_auth.routes import health, jwks, session
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import UserCreate, UserRead, UserUpdate
 from parley_auth.throttle import LoginThrottle
@@ -95,7 +95,8 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     )
     users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
 
-    app.include_router(meta.router)
+    app.include_router(health.router)
+    app.include_router(jwks.router)
     app.include_router(session.router)
     app.include_router(
         users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"]
@@ -121,6 +122,6 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
         metrics=app.state.metrics,
         templates=RouteTemplates(app),
         logger="parley_auth.access",
-        quiet_routes=meta.QUIET_ROUTES,
+        quiet_routes=health.QUIET_ROUTES,
     )
     return app

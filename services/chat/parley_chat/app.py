@@ -11,17 +11,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from parley_common.drain import Lifecycle
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley_chat.config import Settings
 from parley_chat.db import Queries, make_db, make_engine, migrate, warm_up
-from parley_chat.deps import Lifecycle, Services
 from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, configure_logging
 from parley_chat.routes import chats, health
 from parley_chat.runs import RunManager
+from parley_chat.runtime import Runtime
 from parley_chat.tokens import TokenVerifier
 
 log = structlog.get_logger("parley_chat.app")
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await warm_up(db)
             await verifier.start()
             await runs.start()
-            app.state.services = Services(
+            app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
                 queries=queries,

@@ -120,23 +120,23 @@ async def test_a_reply_whose_end_is_saved_is_not_taken_for_a_lost_lease(
     # end; a heartbeat in that moment must not cancel the reply. Driven step by step here.
     app = create_app(make_settings())
     async with LifespanManager(app):
-        services = app.state.services
+        runtime = app.state.runtime
         user_id = str(uuid.uuid4())
-        chat = await services.queries.insert_chat(str(uuid.uuid4()), user_id, "t", "parley")
-        state = await services.runs.start_run(chat.id, user_id, "x [stub:words=50] [stub:delay=40]")
+        chat = await runtime.queries.insert_chat(str(uuid.uuid4()), user_id, "t", "parley")
+        state = await runtime.runs.start_run(chat.id, user_id, "x [stub:words=50] [stub:delay=40]")
         events = state.follow(-1, 5.0)
         await anext(events)
         await anext(events)  # streaming now
-        await services.queries.release_lease(state.run_id)  # as agno's final save would
-        services.db.saved[state.run_id] = "COMPLETED"
-        await services.runs.beat()
-        await services.runs.beat()
+        await runtime.queries.release_lease(state.run_id)  # as agno's final save would
+        runtime.db.saved[state.run_id] = "COMPLETED"
+        await runtime.runs.beat()
+        await runtime.runs.beat()
         assert not state.cancel_requested
         # Without that save, a lease missing twice in a row means the chat is gone: stop.
-        services.db.saved.pop(state.run_id)
-        await services.runs.beat()
+        runtime.db.saved.pop(state.run_id)
+        await runtime.runs.beat()
         assert not state.cancel_requested
-        await services.runs.beat()
+        await runtime.runs.beat()
         assert state.cancel_requested
         ends = [batch async for batch in events]
         assert ends[-1] is not None and ends[-1][-1].event == "run.cancelled"

@@ -1,9 +1,8 @@
-"""Health, readiness, the JWKS document and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request, Response
@@ -18,7 +17,7 @@ READY_TIMEOUT_SECONDS = 2.0
 # The gateway checks /auth/healthz every few seconds: counted in the metrics, not logged.
 QUIET_ROUTES = frozenset({"/auth/healthz"})
 
-router = APIRouter(tags=["meta"])
+router = APIRouter(tags=["health"])
 
 
 @router.get("/auth/healthz")
@@ -39,13 +38,6 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
             {"status": "unavailable", "detail": "database unavailable"}, status_code=503
         )
     return JSONResponse({"status": "ok"})
-
-
-@router.get("/auth/.well-known/jwks.json")
-async def jwks(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
-    """Every public key (RFC 7517), first one currently signing."""
-    response.headers["Cache-Control"] = f"public, max-age={runtime.settings.JWKS_MAX_AGE_SECONDS}"
-    return runtime.access_tokens.jwks
 
 
 @router.get("/metrics", include_in_schema=False)
