@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport
+from parley_common.drain import Lifecycle
 from parley_common.logs import configure_logging
 from parley_common.metrics import HttpMetrics
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url="/auth/docs/oauth2-redirect",
     )
     app.state.runtime = runtime
+    app.state.lifecycle = Lifecycle()
     app.state.metrics = HttpMetrics("auth")
 
     backend = AuthenticationBackend[User, uuid.UUID](

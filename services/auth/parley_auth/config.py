@@ -69,6 +69,9 @@ class Settings(BaseSettings):
 
     LOG_LEVEL: str = "INFO"
     FORWARDED_ALLOW_IPS: str = "127.0.0.1"
+    # On SIGTERM, keep serving this long with /auth/healthz failing, so the gateway takes the
+    # replica out before it closes its connections (no request lost to a closing socket).
+    SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
 
     _split_keys = field_validator("SIGNING_KEY_FILES", "CORS_ORIGINS", mode="before")(_split_commas)
 

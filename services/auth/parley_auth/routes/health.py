@@ -7,6 +7,7 @@ import asyncio
 import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from parley_common.drain import Lifecycle
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -20,15 +21,27 @@ QUIET_ROUTES = frozenset({"/auth/healthz"})
 router = APIRouter(tags=["health"])
 
 
-@router.get("/auth/healthz")
-async def healthz() -> dict[str, str]:
-    """The process is alive (no dependency checked)."""
-    return {"status": "ok"}
+def _draining(request: Request) -> JSONResponse | None:
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    return lifecycle.unavailable()
 
 
-@router.get("/auth/readyz", responses={503: {"description": "database unavailable"}})
-async def readyz(runtime: RuntimeDep) -> JSONResponse:
+@router.get("/auth/healthz", response_model=None)
+async def healthz(request: Request) -> dict[str, str] | JSONResponse:
+    """The process is alive (no dependency checked); 503 once it is shutting down."""
+    return _draining(request) or {"status": "ok"}
+
+
+@router.get(
+    "/auth/readyz",
+    response_model=None,
+    responses={503: {"description": "database unavailable or shutting down"}},
+)
+async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The database answers."""
+    draining = _draining(request)
+    if draining is not None:
+        return draining
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS), runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
