@@ -11,9 +11,6 @@ from parley_testing import with_database
 
 from .conftest import PASSWORD, Auth, AuthFactory
 
-REQUESTS = "parley_auth_http_requests_total"
-LATENCY = "parley_auth_http_request_duration_seconds"
-
 
 async def test_healthz_and_readyz(auth: Auth) -> None:
     health = await auth.client.get("/auth/healthz")
