@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 UV := $(shell command -v uv 2>/dev/null || echo uv)
 # Python packages of the workspace, each linted, type-checked and tested on its own.
-PACKAGES := tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system tests/bench tests/resilience
+PACKAGES := libs/common tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system tests/bench tests/resilience
 
 .PHONY: help bootstrap lint typecheck test test-python dev bench soak
 .PHONY: web-install web-check web-unit web-build web-e2e test-web chromium

@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport
+from parley_common.drain import Lifecycle
+from parley_common.logs import configure_logging
+from parley_common.metrics import HttpMetrics
+from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
 
 from parley_auth.background import BackgroundWork
 from parley_auth.config import Settings
@@ -20,17 +23,9 @@ from parley_auth.deps import get_access_token_strategy, get_user_manager
 from parley_auth.keys import load_signing_keys
 from parley_auth.mail import Mailer, build_mailer
 from parley_auth.models import User
-from parley_auth.observability import (
-    REQUEST_ID_HEADER,
-    Metrics,
-    MetricsMiddleware,
-    RequestContextMiddleware,
-    RouteTemplates,
-    configure_logging,
-)
 from parley_auth.passwords import AsyncPasswordHelper
 from parley_auth.refresh import RefreshTokens
-from parley_auth.routes import meta, session
+from parley_auth.routes import health, jwks, session
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import UserCreate, UserRead, UserUpdate
 from parley_auth.throttle import LoginThrottle
@@ -92,7 +87,8 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url="/auth/docs/oauth2-redirect",
     )
     app.state.runtime = runtime
-    app.state.metrics = Metrics()
+    app.state.lifecycle = Lifecycle()
+    app.state.metrics = HttpMetrics("auth")
 
     backend = AuthenticationBackend[User, uuid.UUID](
         name="jwt",
@@ -101,7 +97,8 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     )
     users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
 
-    app.include_router(meta.router)
+    app.include_router(health.router)
+    app.include_router(jwks.router)
     app.include_router(session.router)
     app.include_router(
         users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"]
@@ -112,17 +109,7 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
         users.get_users_router(UserRead, UserUpdate), prefix="/auth/users", tags=["users"]
     )
 
-    @app.exception_handler(Exception)
-    async def unhandled(request: Request, exc: Exception) -> JSONResponse:
-        request_id = getattr(request.state, "request_id", "")
-        log.exception(
-            "unhandled_error",
-            error=type(exc).__name__,
-            path=request.url.path,
-            request_id=request_id,
-        )
-        headers = {REQUEST_ID_HEADER: request_id} if request_id else None
-        return JSONResponse({"detail": "Internal Server Error"}, status_code=500, headers=headers)
+    app.add_exception_handler(Exception, internal_error_handler("Internal Server Error", __name__))
 
     if settings.CORS_ORIGINS:
         app.add_middleware(
@@ -132,7 +119,11 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
         )
-    templates = RouteTemplates(app)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, templates=templates)
-    app.add_middleware(RequestContextMiddleware, templates=templates)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=app.state.metrics,
+        templates=RouteTemplates(app),
+        logger="parley_auth.access",
+        quiet_routes=health.QUIET_ROUTES,
+    )
     return app

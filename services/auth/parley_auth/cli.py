@@ -7,7 +7,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from parley_auth.config import Settings, SettingsError
+from parley_common.settings import SettingsError
+
+from parley_auth.config import Settings
 
 
 def _keys_generate(args: argparse.Namespace) -> int:
@@ -40,12 +42,13 @@ def _promote(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from parley_common.drain import serve_draining
 
     from parley_auth.app import create_app
 
     settings = Settings()
     app = create_app(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -54,6 +57,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
     )
+    serve_draining(config, app.state.lifecycle, settings.SHUTDOWN_DRAIN_SECONDS)
     return 0
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from parley_common.settings import refuse_unfit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -19,10 +20,6 @@ def _split_commas(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
-
-
-class SettingsError(RuntimeError):
-    """The settings cannot be used in this mode; the message names the setting."""
 
 
 class Settings(BaseSettings):
@@ -72,6 +69,9 @@ class Settings(BaseSettings):
 
     LOG_LEVEL: str = "INFO"
     FORWARDED_ALLOW_IPS: str = "127.0.0.1"
+    # On SIGTERM, keep serving this long with /auth/healthz failing, so the gateway takes the
+    # replica out before it closes its connections (no request lost to a closing socket).
+    SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
 
     _split_keys = field_validator("SIGNING_KEY_FILES", "CORS_ORIGINS", mode="before")(_split_commas)
 
@@ -118,6 +118,4 @@ class Settings(BaseSettings):
     def check_production(self) -> None:
         """Raise SettingsError naming each unfit setting when ENV=production."""
         if self.is_production:
-            problems = self.production_problems()
-            if problems:
-                raise SettingsError("refusing to start in production: " + "; ".join(problems))
+            refuse_unfit(self.production_problems())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -13,8 +11,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from parley_common.jwk import thumbprint
+from parley_common.settings import SettingsError
 
-from parley_auth.config import Settings, SettingsError
+from parley_auth.config import Settings
 
 ALGORITHM = "RS256"
 MIN_KEY_BITS = 2048
@@ -41,20 +41,6 @@ class SigningKey:
     @classmethod
     def from_private_key(cls, key: rsa.RSAPrivateKey) -> SigningKey:
         return cls(private_key=key, kid=thumbprint(key.public_key()))
-
-
-def thumbprint(public_key: rsa.RSAPublicKey) -> str:
-    """RFC 7638 JWK thumbprint (SHA-256, base64url without padding)."""
-    numbers = public_key.public_numbers()
-    members = {"e": _b64uint(numbers.e), "kty": "RSA", "n": _b64uint(numbers.n)}
-    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True)
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def _b64uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def generate_private_key() -> rsa.RSAPrivateKey:

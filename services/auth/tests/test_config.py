@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from parley_auth.app import create_app
 from parley_auth.cli import main
-from parley_auth.config import DEV_RESET_PASSWORD_SECRET, Settings, SettingsError
+from parley_auth.config import DEV_RESET_PASSWORD_SECRET, Settings
+from parley_common.settings import SettingsError
 
 from .conftest import AuthFactory
 

@@ -11,15 +11,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from parley_common.drain import Lifecycle
+from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley_chat.config import Settings
-from parley_chat.deps import Lifecycle, Services
 from parley_chat.llm import make_openai_client
-from parley_chat.observability import Metrics, RequestMiddleware, configure_logging
+from parley_chat.observability import Metrics, configure_logging
 from parley_chat.routes import chats, health
 from parley_chat.runs import RunManager
+from parley_chat.runtime import Runtime
 from parley_chat.storage import (
     ChatQueries,
     FinalSaves,
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await warm_up(db)
             await verifier.start()
             await runs.start()
-            app.state.services = Services(
+            app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
                 queries=queries,
@@ -124,12 +126,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers={"Retry-After": "1"},
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", error=type(exc).__name__)
-        request_id = getattr(request.state, "request_id", "")
-        headers = {"X-Request-Id": request_id} if request_id else None
-        return JSONResponse({"detail": "internal error"}, status_code=500, headers=headers)
+    app.add_exception_handler(
+        Exception, internal_error_handler("internal error", "parley_chat.app")
+    )
 
     if settings.CORS_ORIGINS:
         app.add_middleware(
@@ -140,5 +139,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-Id"],
             allow_credentials=False,
         )
-    app.add_middleware(RequestMiddleware, metrics=metrics)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        templates=RouteTemplates(app),
+        logger="parley_chat.access",
+        quiet_routes=health.QUIET_ROUTES,
+    )
     return app

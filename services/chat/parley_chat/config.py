@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
+from parley_common.settings import refuse_unfit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -68,17 +69,27 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_guard(self) -> Settings:
-        if self.ENV != "production":
-            return self
+        # A SettingsError, not a ValueError: pydantic passes it through as itself.
+        if self.is_production:
+            refuse_unfit(self.production_problems())
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == "production"
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production (empty when fine)."""
+        problems: list[str] = []
         if not (self.AUTH_PUBLIC_KEYS_FILE or self.AUTH_JWKS_URL):
-            raise ValueError(
+            problems.append(
                 "ENV=production requires AUTH_PUBLIC_KEYS_FILE or AUTH_JWKS_URL to verify tokens"
             )
         if self.DATABASE_URL == DEV_DATABASE_URL:
-            raise ValueError("ENV=production refuses the development default DATABASE_URL")
+            problems.append("ENV=production refuses the development default DATABASE_URL")
         if "*" in self.CORS_ORIGINS:
-            raise ValueError("ENV=production refuses CORS_ORIGINS='*'")
-        return self
+            problems.append("ENV=production refuses CORS_ORIGINS='*'")
+        return problems
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -1,46 +1,21 @@
-"""Request dependencies: the app's services and the verified caller."""
+"""Request dependencies: the app's runtime and the verified caller."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from openai import AsyncOpenAI
 
-from parley_chat.config import Settings
-from parley_chat.observability import Metrics
-from parley_chat.runs import RunManager
-from parley_chat.storage import ChatDb, ChatQueries
-from parley_chat.tokens import Principal, TokenError, TokenVerifier
+from parley_chat.runtime import Runtime
+from parley_chat.tokens import Principal, TokenError
 
 
-@dataclass
-class Services:
-    """Everything a request may need, built once per app in the lifespan."""
-
-    settings: Settings
-    db: ChatDb
-    queries: ChatQueries
-    client: AsyncOpenAI
-    verifier: TokenVerifier
-    runs: RunManager
-    metrics: Metrics
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-@dataclass
-class Lifecycle:
-    """Process state the server loop changes: draining = stopping soon, fail health checks."""
-
-    draining: bool = False
-
-
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def _unauthorized(detail: str, error: bool = True) -> HTTPException:
@@ -52,7 +27,7 @@ def _unauthorized(detail: str, error: bool = True) -> HTTPException:
     )
 
 
-async def get_current_user(request: Request, services: ServicesDep) -> Principal:
+async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
     """The caller of a valid bearer token; anything else is a 401 with a JSON detail."""
     header = request.headers.get("authorization")
     if not header:
@@ -62,7 +37,7 @@ async def get_current_user(request: Request, services: ServicesDep) -> Principal
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("not authenticated", error=False)
     try:
-        return await services.verifier.verify(token)
+        return await runtime.verifier.verify(token)
     except TokenError as exc:
         raise _unauthorized(str(exc)) from None
     except Exception:

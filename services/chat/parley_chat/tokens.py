@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
+from parley_common.jwk import thumbprint
 
 log = structlog.get_logger("parley_chat.tokens")
 
@@ -35,14 +34,6 @@ class Principal:
 
     user_id: str
     claims: dict[str, Any]
-
-
-def thumbprint(public_key: RSAPublicKey) -> str:
-    """RFC 7638 JWK thumbprint of an RSA public key (the auth service's ``kid``)."""
-    jwk = json.loads(RSAAlgorithm.to_jwk(public_key))
-    canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def parse_keys(data: bytes) -> dict[str, RSAPublicKey]:

@@ -14,9 +14,9 @@ from typing import Any
 import jwt
 import pytest
 from parley_chat.config import Settings
+from parley_common.settings import SettingsError
 from parley_testing import TestKey as Key
 from parley_testing import serve_asgi
-from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -166,10 +166,18 @@ async def test_jwks_url_down_at_start_then_recovers(make_settings: Any, signing_
 
 
 def test_production_refuses_missing_keys_and_dev_database() -> None:
-    with pytest.raises(ValidationError, match="AUTH_PUBLIC_KEYS_FILE"):
+    with pytest.raises(SettingsError, match="AUTH_PUBLIC_KEYS_FILE") as refused:
         Settings(ENV="production", DATABASE_URL="postgresql://u:p@db/chat")
-    with pytest.raises(ValidationError, match="DATABASE_URL"):
+    assert "DATABASE_URL" not in str(refused.value)
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
         Settings(ENV="production", AUTH_JWKS_URL="http://auth/jwks.json")
+    with pytest.raises(SettingsError, match="CORS_ORIGINS"):
+        Settings(
+            ENV="production",
+            DATABASE_URL="postgresql://u:p@db/chat",
+            AUTH_JWKS_URL="http://a/j",
+            CORS_ORIGINS="*",
+        )
     ok = Settings(
         ENV="production", DATABASE_URL="postgresql://u:p@db/chat", AUTH_JWKS_URL="http://a/j"
     )

@@ -120,23 +120,23 @@ async def test_a_reply_whose_end_is_saved_is_not_taken_for_a_lost_lease(
     # end; a heartbeat in that moment must not cancel the reply. Driven step by step here.
     app = create_app(make_settings())
     async with LifespanManager(app):
-        services = app.state.services
+        runtime = app.state.runtime
         user_id = str(uuid.uuid4())
-        chat = await services.queries.insert_chat(str(uuid.uuid4()), user_id, "t", "parley")
-        state = await services.runs.start_run(chat.id, user_id, "x [stub:words=50] [stub:delay=40]")
+        chat = await runtime.queries.insert_chat(str(uuid.uuid4()), user_id, "t", "parley")
+        state = await runtime.runs.start_run(chat.id, user_id, "x [stub:words=50] [stub:delay=40]")
         events = state.follow(-1, 5.0)
         await anext(events)
         await anext(events)  # streaming now
-        await services.runs.leases.queries.release(state.run_id)  # as agno's final save would
-        services.runs.final_saves.record(state.run_id, "COMPLETED")
-        await services.runs.leases.beat()
-        await services.runs.leases.beat()
+        await runtime.runs.leases.queries.release(state.run_id)  # as agno's final save would
+        runtime.runs.final_saves.record(state.run_id, "COMPLETED")
+        await runtime.runs.leases.beat()
+        await runtime.runs.leases.beat()
         assert not state.cancel_requested
         # Without that save, a lease missing twice in a row means the chat is gone: stop.
-        services.runs.final_saves.discard(state.run_id)
-        await services.runs.leases.beat()
+        runtime.runs.final_saves.discard(state.run_id)
+        await runtime.runs.leases.beat()
         assert not state.cancel_requested
-        await services.runs.leases.beat()
+        await runtime.runs.leases.beat()
         assert state.cancel_requested
         ends = [batch async for batch in events]
         assert ends[-1] is not None and ends[-1][-1].event == "run.cancelled"

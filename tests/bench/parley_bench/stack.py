@@ -22,7 +22,7 @@ from parley_devstack.ports import free_port_block
 from parley_devstack.postgres import ensure_database
 from parley_devstack.processes import ProcessGroup
 from parley_devstack.stack import ProcessSpec, StackPlan, prepare_stack
-from parley_testing.keys import TestKey, thumbprint
+from parley_testing import TestKey, thumbprint
 
 from parley_bench.peer import AGENT_ID
 

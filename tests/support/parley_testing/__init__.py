@@ -1,6 +1,8 @@
 """Test support shared by every Parley suite."""
 
-from parley_testing.keys import TestKey, thumbprint
+from parley_common.jwk import thumbprint
+
+from parley_testing.keys import TestKey
 from parley_testing.postgres import (
     DatabaseFactory,
     database_name,

@@ -13,6 +13,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from parley_common.jwk import thumbprint
 
 DEFAULT_ISSUER = "parley-auth"
 DEFAULT_AUDIENCE = "parley"
@@ -86,14 +87,3 @@ class TestKey:
             algorithm="RS256",
             headers={"kid": self.kid, **(headers or {})},
         )
-
-
-def thumbprint(public_key: rsa.RSAPublicKey) -> str:
-    """RFC 7638 JWK thumbprint (SHA-256, base64url) of an RSA public key."""
-    import base64
-    import hashlib
-
-    jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
-    canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from parley_chat import chats
-from parley_chat.deps import CurrentUser, ServicesDep
+from parley_chat.deps import CurrentUser, RuntimeDep
 from parley_chat.observability import Metrics
 from parley_chat.runs import AGENT_ID, KEEPALIVE, Batch, ChatBusy, ChatNotFound, RunNotActive
 from parley_chat.schemas import ChatCreate, ChatDetail, ChatList, ChatOut, ChatUpdate, MessageCreate
@@ -40,7 +40,7 @@ def _sse(batches: AsyncIterator[Batch], metrics: Metrics) -> StreamingResponse:
 @router.get("", response_model=ChatList)
 async def list_chats(
     user: CurrentUser,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ChatList:
@@ -48,7 +48,7 @@ async def list_chats(
         after = chats.decode_cursor(cursor) if cursor else None
     except chats.InvalidCursor:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor") from None
-    rows = await services.queries.list_chats(user.user_id, limit + 1, after)
+    rows = await runtime.queries.list_chats(user.user_id, limit + 1, after)
     page = rows[:limit]
     next_cursor = chats.encode_cursor(page[-1]) if len(rows) > limit else None
     return ChatList(items=[chats.chat_out(r) for r in page], next_cursor=next_cursor)
@@ -56,16 +56,16 @@ async def list_chats(
 
 @router.post("", response_model=ChatOut, status_code=status.HTTP_201_CREATED)
 async def create_chat(
-    user: CurrentUser, services: ServicesDep, body: ChatCreate | None = None
+    user: CurrentUser, runtime: RuntimeDep, body: ChatCreate | None = None
 ) -> ChatOut:
     title = body.title if body else None
-    row = await services.queries.insert_chat(str(uuid.uuid4()), user.user_id, title, AGENT_ID)
+    row = await runtime.queries.insert_chat(str(uuid.uuid4()), user.user_id, title, AGENT_ID)
     return chats.chat_out(row)
 
 
 @router.get("/{chat_id}", response_model=ChatDetail)
-async def get_chat(chat_id: uuid.UUID, user: CurrentUser, services: ServicesDep) -> ChatDetail:
-    found = await services.queries.get_chat_with_runs(str(chat_id), user.user_id)
+async def get_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep) -> ChatDetail:
+    found = await runtime.queries.get_chat_with_runs(str(chat_id), user.user_id)
     if found is None:
         raise _not_found()
     return chats.chat_detail(found.chat, found.runs, found.active_run_id)
@@ -73,17 +73,17 @@ async def get_chat(chat_id: uuid.UUID, user: CurrentUser, services: ServicesDep)
 
 @router.patch("/{chat_id}", response_model=ChatOut)
 async def rename_chat(
-    chat_id: uuid.UUID, body: ChatUpdate, user: CurrentUser, services: ServicesDep
+    chat_id: uuid.UUID, body: ChatUpdate, user: CurrentUser, runtime: RuntimeDep
 ) -> ChatOut:
-    row = await services.queries.rename_chat(str(chat_id), user.user_id, body.title)
+    row = await runtime.queries.rename_chat(str(chat_id), user.user_id, body.title)
     if row is None:
         raise _not_found()
     return chats.chat_out(row)
 
 
 @router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, services: ServicesDep) -> Response:
-    if not await services.queries.delete_chat(str(chat_id), user.user_id):
+async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep) -> Response:
+    if not await runtime.queries.delete_chat(str(chat_id), user.user_id):
         raise _not_found()
     # A run still in flight notices the missing lease at its next heartbeat and stops.
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -94,25 +94,25 @@ async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, services: ServicesD
     responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 409: {}},
 )
 async def post_message(
-    chat_id: uuid.UUID, body: MessageCreate, user: CurrentUser, services: ServicesDep
+    chat_id: uuid.UUID, body: MessageCreate, user: CurrentUser, runtime: RuntimeDep
 ) -> StreamingResponse:
     try:
-        run = await services.runs.start_run(str(chat_id), user.user_id, body.content)
+        run = await runtime.runs.start_run(str(chat_id), user.user_id, body.content)
     except ChatNotFound:
         raise _not_found() from None
     except ChatBusy:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "a reply is already being generated in this chat"
         ) from None
-    return _sse(run.follow(-1, services.settings.SSE_KEEPALIVE_SECONDS), services.metrics)
+    return _sse(run.follow(-1, runtime.settings.SSE_KEEPALIVE_SECONDS), runtime.metrics)
 
 
 @router.post("/{chat_id}/runs/{run_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
 async def cancel_run(
-    chat_id: uuid.UUID, run_id: uuid.UUID, user: CurrentUser, services: ServicesDep
+    chat_id: uuid.UUID, run_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep
 ) -> dict[str, str]:
     try:
-        await services.runs.cancel(str(chat_id), user.user_id, str(run_id))
+        await runtime.runs.cancel(str(chat_id), user.user_id, str(run_id))
     except ChatNotFound:
         raise _not_found("run not found") from None
     except RunNotActive:
@@ -127,7 +127,7 @@ async def run_events(
     chat_id: uuid.UUID,
     run_id: uuid.UUID,
     user: CurrentUser,
-    services: ServicesDep,
+    runtime: RuntimeDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=32)] = None,
 ) -> StreamingResponse:
     after = -1
@@ -139,7 +139,7 @@ async def run_events(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid Last-Event-ID"
             ) from None
     try:
-        events = await services.runs.events(str(chat_id), user.user_id, str(run_id), after)
+        events = await runtime.runs.events(str(chat_id), user.user_id, str(run_id), after)
     except ChatNotFound:
         raise _not_found("run not found") from None
-    return _sse(events, services.metrics)
+    return _sse(events, runtime.metrics)

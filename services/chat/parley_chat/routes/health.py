@@ -6,17 +6,19 @@ import asyncio
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from parley_common.drain import Lifecycle
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from parley_chat.deps import ServicesDep
+from parley_chat.deps import RuntimeDep
 
 router = APIRouter()
+# The gateway checks /api/healthz every few seconds: counted in the metrics, not logged.
+QUIET_ROUTES = frozenset({"/api/healthz"})
 
 
 def _draining(request: Request) -> JSONResponse | None:
-    if request.app.state.lifecycle.draining:
-        return JSONResponse({"detail": "shutting down"}, status_code=503)
-    return None
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    return lifecycle.unavailable()
 
 
 @router.get("/api/healthz", response_model=None)
@@ -25,22 +27,22 @@ async def healthz(request: Request) -> dict[str, str] | JSONResponse:
 
 
 @router.get("/api/readyz", response_model=None)
-async def readyz(request: Request, services: ServicesDep) -> dict[str, str] | JSONResponse:
+async def readyz(request: Request, runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
     draining = _draining(request)
     if draining is not None:
         return draining
     try:
-        migrated = await asyncio.wait_for(services.queries.ping(), timeout=3)
+        migrated = await asyncio.wait_for(runtime.queries.ping(), timeout=3)
     except Exception:
         return JSONResponse({"detail": "database unavailable"}, status_code=503)
     if not migrated:
         detail = "database not migrated: run `parley-chat migrate`"
         return JSONResponse({"detail": detail}, status_code=503)
-    if not services.verifier.ready:
+    if not runtime.verifier.ready:
         return JSONResponse({"detail": "token keys not loaded"}, status_code=503)
     return {"status": "ready"}
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(services: ServicesDep) -> Response:
-    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(runtime: RuntimeDep) -> Response:
+    return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -52,10 +52,21 @@ async def test_metrics_count_requests_by_route_template_and_status(auth: Auth) -
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
-    assert 'http_requests_total{method="GET",route="/auth/users/{id}",status="401"} 2.0' in text
-    assert 'http_requests_total{method="GET",route="/auth/healthz",status="200"} 1.0' in text
-    assert 'http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
-    assert 'http_request_duration_seconds_count{method="GET",route="/auth/healthz"} 1.0' in text
+    assert (
+        'parley_auth_http_requests_total{method="GET",route="/auth/users/{id}",status="401"} 2.0'
+        in text
+    )
+    assert (
+        'parley_auth_http_requests_total{method="GET",route="/auth/healthz",status="200"} 1.0'
+        in text
+    )
+    assert (
+        'parley_auth_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    )
+    assert (
+        'parley_auth_http_request_duration_seconds_count{method="GET",route="/auth/healthz"} 1.0'
+        in text
+    )
     assert "6f1c1d3e" not in text
 
 
@@ -84,7 +95,10 @@ async def test_health_checks_are_counted_but_not_logged(
     assert response.headers["x-request-id"] == "probe-1"
     assert not [x for x in log_lines(capsys.readouterr().out) if x.get("request_id") == "probe-1"]
     metrics = (await auth.client.get("/metrics")).text
-    assert 'http_requests_total{method="GET",route="/auth/healthz",status="200"} 1.0' in metrics
+    assert (
+        'parley_auth_http_requests_total{method="GET",route="/auth/healthz",status="200"} 1.0'
+        in metrics
+    )
 
 
 async def test_passwords_and_tokens_never_reach_the_logs(

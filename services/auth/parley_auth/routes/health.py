@@ -1,13 +1,13 @@
-"""Health, readiness, the JWKS document and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from parley_common.drain import Lifecycle
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -15,19 +15,33 @@ from parley_auth.deps import RuntimeDep
 
 log = structlog.get_logger(__name__)
 READY_TIMEOUT_SECONDS = 2.0
+# The gateway checks /auth/healthz every few seconds: counted in the metrics, not logged.
+QUIET_ROUTES = frozenset({"/auth/healthz"})
 
-router = APIRouter(tags=["meta"])
-
-
-@router.get("/auth/healthz")
-async def healthz() -> dict[str, str]:
-    """The process is alive (no dependency checked)."""
-    return {"status": "ok"}
+router = APIRouter(tags=["health"])
 
 
-@router.get("/auth/readyz", responses={503: {"description": "database unavailable"}})
-async def readyz(runtime: RuntimeDep) -> JSONResponse:
+def _draining(request: Request) -> JSONResponse | None:
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    return lifecycle.unavailable()
+
+
+@router.get("/auth/healthz", response_model=None)
+async def healthz(request: Request) -> dict[str, str] | JSONResponse:
+    """The process is alive (no dependency checked); 503 once it is shutting down."""
+    return _draining(request) or {"status": "ok"}
+
+
+@router.get(
+    "/auth/readyz",
+    response_model=None,
+    responses={503: {"description": "database unavailable or shutting down"}},
+)
+async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The database answers."""
+    draining = _draining(request)
+    if draining is not None:
+        return draining
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS), runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -37,13 +51,6 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
             {"status": "unavailable", "detail": "database unavailable"}, status_code=503
         )
     return JSONResponse({"status": "ok"})
-
-
-@router.get("/auth/.well-known/jwks.json")
-async def jwks(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
-    """Every public key (RFC 7517), first one currently signing."""
-    response.headers["Cache-Control"] = f"public, max-age={runtime.settings.JWKS_MAX_AGE_SECONDS}"
-    return runtime.access_tokens.jwks
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -1,0 +1,1 @@
+"""Code every Parley service shares; services import it, never each other."""

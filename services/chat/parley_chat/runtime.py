@@ -1,0 +1,26 @@
+"""Everything a running app holds (built once in the lifespan, kept on ``app.state``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openai import AsyncOpenAI
+
+from parley_chat.config import Settings
+from parley_chat.observability import Metrics
+from parley_chat.runs import RunManager
+from parley_chat.storage import ChatDb, ChatQueries
+from parley_chat.tokens import TokenVerifier
+
+
+@dataclass
+class Runtime:
+    """Everything a request may need, built once per app in the lifespan."""
+
+    settings: Settings
+    db: ChatDb
+    queries: ChatQueries
+    client: AsyncOpenAI
+    verifier: TokenVerifier
+    runs: RunManager
+    metrics: Metrics
