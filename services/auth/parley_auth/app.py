@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport
+from parley_common.background import BackgroundWork
 from parley_common.drain import Lifecycle
 from parley_common.logs import configure_logging
 from parley_common.metrics import HttpMetrics
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
 
-from parley_auth.background import BackgroundWork
 from parley_auth.config import Settings
 from parley_auth.db import create_engine, create_sessionmaker
 from parley_auth.deps import get_access_token_strategy, get_user_manager

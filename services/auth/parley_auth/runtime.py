@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from parley_common.background import BackgroundWork
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from parley_auth.background import BackgroundWork
 from parley_auth.config import Settings
 from parley_auth.mail import Mailer
 from parley_auth.passwords import AsyncPasswordHelper

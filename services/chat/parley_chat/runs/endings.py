@@ -7,11 +7,11 @@ import time
 
 import structlog
 from openai import AsyncOpenAI
+from parley_common.background import BackgroundWork
 
 from parley_chat import llm
 from parley_chat.config import Settings
 from parley_chat.observability import Metrics
-from parley_chat.runs.background import BackgroundWork
 from parley_chat.runs.events import assistant_message, error_payload
 from parley_chat.runs.leases import LeaseKeeper
 from parley_chat.runs.live import LiveRun

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import psycopg
 import structlog
+from parley_common.background import BackgroundWork
 
 from parley_chat.config import Settings
-from parley_chat.runs.background import BackgroundWork
 from parley_chat.runs.live import LiveRun
 from parley_chat.storage import FinalSaves, LeaseAttempt, LeaseQueries
 from parley_chat.storage.schema import CANCEL_CHANNEL

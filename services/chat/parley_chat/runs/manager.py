@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator
 import orjson
 from agno.agent import Agent
 from openai import AsyncOpenAI
+from parley_common.background import BackgroundWork
 
 from parley_chat.config import Settings
 from parley_chat.observability import Metrics
 from parley_chat.runs.agent import AGENT_ID, AgentDriver, pending_run
-from parley_chat.runs.background import BackgroundWork
 from parley_chat.runs.endings import RunEndings
 from parley_chat.runs.errors import ChatBusy, ChatNotFound, RunNotActive
 from parley_chat.runs.events import Batch, SseEvent, is_finished, lost_events, replay, stored_events

@@ -1,8 +1,9 @@
-"""Work done after the response has gone out (mail), awaited on shutdown."""
+"""Work a service starts and does not await (mail after a response, a reply's title, retries)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from typing import Any
 
@@ -33,3 +34,12 @@ class BackgroundWork:
             await asyncio.wait(set(self._tasks), timeout=wait_seconds)
             if wait_seconds is not None:
                 break
+
+    async def cancel_all(self) -> None:
+        """Cancel every task still running and wait until they have stopped."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
