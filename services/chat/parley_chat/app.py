@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.lifecycle = Lifecycle()
+    app.state.metrics = metrics  # read by parley_common.health's /metrics, as in auth
     app.include_router(health.router)
     app.include_router(chats.router)
 

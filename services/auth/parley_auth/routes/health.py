@@ -1,14 +1,13 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness and Prometheus metrics (from ``parley_common.health``), and readiness."""
 
 from __future__ import annotations
 
 import asyncio
 
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from parley_common.drain import Lifecycle
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from parley_common.health import draining, health_router
 from sqlalchemy import text
 
 from parley_auth.deps import RuntimeDep
@@ -19,17 +18,7 @@ READY_TIMEOUT_SECONDS = 2.0
 QUIET_ROUTES = frozenset({"/auth/healthz"})
 
 router = APIRouter(tags=["health"])
-
-
-def _draining(request: Request) -> JSONResponse | None:
-    lifecycle: Lifecycle = request.app.state.lifecycle
-    return lifecycle.unavailable()
-
-
-@router.get("/auth/healthz", response_model=None)
-async def healthz(request: Request) -> dict[str, str] | JSONResponse:
-    """The process is alive (no dependency checked); 503 once it is shutting down."""
-    return _draining(request) or {"status": "ok"}
+router.include_router(health_router("/auth/healthz"))
 
 
 @router.get(
@@ -39,9 +28,9 @@ async def healthz(request: Request) -> dict[str, str] | JSONResponse:
 )
 async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The database answers."""
-    draining = _draining(request)
-    if draining is not None:
-        return draining
+    refusal = draining(request)
+    if refusal is not None:
+        return refusal
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS), runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -51,9 +40,3 @@ async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
             {"status": "unavailable", "detail": "database unavailable"}, status_code=503
         )
     return JSONResponse({"status": "ok"})
-
-
-@router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    registry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
