@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from parley_testing import with_database
+from parley_testing import assert_internal_error, broken_route, json_lines, with_database
 
 from .conftest import PASSWORD, Auth, AuthFactory
 
@@ -70,10 +70,6 @@ async def test_metrics_count_requests_by_route_template_and_status(auth: Auth) -
     assert "6f1c1d3e" not in text
 
 
-def log_lines(output: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-
-
 async def test_logs_are_json_with_the_request_id(
     auth: Auth, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,7 +77,7 @@ async def test_logs_are_json_with_the_request_id(
     assert response.headers["x-request-id"] == "req-abc-123"
     generated = (await auth.client.get("/auth/readyz")).headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
-    lines = log_lines(capsys.readouterr().out)
+    lines = json_lines(capsys.readouterr().out)
     [line] = [x for x in lines if x.get("request_id") == "req-abc-123"]
     assert line["event"] == "request" and line["route"] == "/auth/readyz"
     assert line["status"] == 200 and line["level"] == "info"
@@ -93,7 +89,7 @@ async def test_health_checks_are_counted_but_not_logged(
     # The gateway checks /auth/healthz every 2 s: one log line each would drown the rest.
     response = await auth.client.get("/auth/healthz", headers={"X-Request-Id": "probe-1"})
     assert response.headers["x-request-id"] == "probe-1"
-    assert not [x for x in log_lines(capsys.readouterr().out) if x.get("request_id") == "probe-1"]
+    assert not [x for x in json_lines(capsys.readouterr().out) if x.get("request_id") == "probe-1"]
     metrics = (await auth.client.get("/metrics")).text
     assert (
         'parley_auth_http_requests_total{method="GET",route="/auth/healthz",status="200"} 1.0'
@@ -118,7 +114,7 @@ async def test_passwords_and_tokens_never_reach_the_logs(
     # The service's own lines (the test client's httpx logs its request URLs).
     output = "\n".join(
         json.dumps(line)
-        for line in log_lines(capsys.readouterr().out)
+        for line in json_lines(capsys.readouterr().out)
         if line.get("logger") != "httpx"
     )
     assert "refresh_token.reuse_detected" in output  # the logs did capture this flow
@@ -152,7 +148,7 @@ async def test_development_without_smtp_logs_the_link(
         await auth.register("alice@example.com")
         await auth.client.post("/auth/forgot-password", json={"email": "alice@example.com"})
         await auth.settle()
-    [line] = [x for x in log_lines(capsys.readouterr().out) if x["event"] == "mail.dev_outbox"]
+    [line] = [x for x in json_lines(capsys.readouterr().out) if x["event"] == "mail.dev_outbox"]
     assert "/reset-password?token=" in str(line["body"])
 
 
@@ -181,24 +177,10 @@ async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
     auth: Auth, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The operator matches what a user reports (the response's id) with the error's log line.
-    async def broken() -> None:
-        password = "do-not-log-1234"  # neither locals nor the message may reach the logs
-        raise RuntimeError(f"bug near {password}")
-
-    auth.app.add_api_route("/auth/broken", broken)
+    auth.app.add_api_route("/auth/broken", broken_route)
     transport = httpx.ASGITransport(app=auth.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get("/auth/broken", headers={"X-Request-Id": "req-bug-1"})
-    assert response.status_code == 500
-    assert response.json() == {"detail": "Internal Server Error"}
-    assert response.headers["x-request-id"] == "req-bug-1"
-    out = capsys.readouterr().out
-    lines = [x for x in log_lines(out) if x.get("request_id") == "req-bug-1"]
-    assert {(x["event"], x.get("status")) for x in lines} == {
-        ("unhandled_error", None),
-        ("request", 500),
-    }
-    # The stack tells the operator where; what the user sent stays out.
-    [error] = [str(x["exception"]) for x in lines if x["event"] == "unhandled_error"]
-    assert "in broken" in error and error.endswith("RuntimeError")
-    assert "do-not-log" not in out
+    assert_internal_error(
+        response, capsys.readouterr().out, detail="Internal Server Error", request_id="req-bug-1"
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import structlog
 from parley_chat.app import create_app
 from parley_chat.observability import configure_logging
 from parley_testing import TestKey as Key
-from parley_testing import serve_asgi
+from parley_testing import assert_internal_error, broken_route, json_lines, serve_asgi
 
 from .conftest import Chat, running_chat
 
@@ -64,29 +63,14 @@ async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
     make_settings: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     # The operator matches what a user reports (the response's id) with the error's log line.
-    async def broken() -> None:
-        token = "Bearer do-not-log"  # neither locals nor the message may reach the logs
-        raise RuntimeError(f"bug near {token}")
-
     app = create_app(make_settings())
-    app.add_api_route("/api/broken", broken)
+    app.add_api_route("/api/broken", broken_route)
     with serve_asgi(app) as url:
         async with httpx.AsyncClient(base_url=url) as http:
             response = await http.get("/api/broken", headers={"X-Request-Id": "req-bug-1"})
-    assert response.status_code == 500
-    assert response.json() == {"detail": "internal error"}
-    assert response.headers["x-request-id"] == "req-bug-1"
-    out = capfd.readouterr().out
-    logged = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
-    mine = [x for x in logged if x.get("request_id") == "req-bug-1"]
-    assert {(x["event"], x.get("status")) for x in mine} == {
-        ("unhandled_error", None),
-        ("request", 500),
-    }
-    # The stack tells the operator where; what the user sent stays out.
-    [error] = [x for x in mine if x["event"] == "unhandled_error"]
-    assert "in broken" in error["exception"] and error["exception"].endswith("RuntimeError")
-    assert "do-not-log" not in out
+    assert_internal_error(
+        response, capfd.readouterr().out, detail="internal error", request_id="req-bug-1"
+    )
 
 
 def test_console_logs_show_tracebacks_without_local_variables(
@@ -170,7 +154,7 @@ async def test_health_checks_are_counted_but_not_logged(
         if "ready-1" in out:
             break
         await asyncio.sleep(0.02)
-    ids = [json.loads(line).get("request_id") for line in out.splitlines() if line.startswith("{")]
+    ids = [line.get("request_id") for line in json_lines(out)]
     assert "ready-1" in ids and "probe-1" not in ids
     body = (await chat.http.get("/metrics")).text
     assert 'parley_chat_http_requests_total{method="GET",route="/api/healthz",status="200"}' in body

@@ -3,6 +3,7 @@
 from parley_common.jwk import thumbprint
 
 from parley_testing.keys import TestKey
+from parley_testing.logs import assert_internal_error, broken_route, json_lines
 from parley_testing.postgres import (
     DatabaseFactory,
     database_name,
@@ -16,8 +17,11 @@ __all__ = [
     "DatabaseFactory",
     "LlmStub",
     "TestKey",
+    "assert_internal_error",
+    "broken_route",
     "database_name",
     "free_port",
+    "json_lines",
     "plain_url",
     "serve_asgi",
     "thumbprint",
