@@ -6,9 +6,6 @@ import asyncio
 import json
 import os
 import stat
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from parley_auth.cli import main
 from parley_auth.migrate import downgrade, upgrade
-from parley_testing import DatabaseFactory, free_port, thumbprint
+from parley_testing import DatabaseFactory, serve_command, thumbprint
 
 from .conftest import PASSWORD, AuthFactory
 
@@ -143,7 +140,6 @@ async def test_promote_makes_a_registered_account_superuser(
 
 
 def test_serve_drains_on_sigterm_then_exits(database_url: str, key_file: Path) -> None:
-    port = free_port()
     env = {
         **os.environ,
         "ENV": "development",
@@ -152,31 +148,14 @@ def test_serve_drains_on_sigterm_then_exits(database_url: str, key_file: Path) -
         "PASSWORD_HASH_PROFILE": "fast",
         "SHUTDOWN_DRAIN_SECONDS": "4",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "parley_auth.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/auth/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
+    with serve_command("parley_auth.cli", env, "/auth/readyz") as server:
+        base = server.url
         jwks = httpx.get(f"{base}/auth/.well-known/jwks.json", headers={"X-Request-Id": "cli-1"})
         assert jwks.status_code == 200
 
         # SIGTERM: health checks fail at once so the gateway stops routing here, but requests
         # still arriving are served until the drain period ends; then the process exits.
-        server.terminate()
+        server.process.terminate()
         health = httpx.get(f"{base}/auth/healthz", timeout=2)
         assert health.status_code == 503 and health.json() == {"detail": "shutting down"}
         assert httpx.get(f"{base}/auth/readyz", timeout=2).status_code == 503
@@ -186,12 +165,6 @@ def test_serve_drains_on_sigterm_then_exits(database_url: str, key_file: Path) -
             timeout=10,
         )
         assert registered.status_code == 201
-        assert server.wait(timeout=30) is not None
-    finally:
-        if server.poll() is None:
-            server.terminate()
-        output, _ = server.communicate(timeout=30)
-    # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status.
-    assert server.returncode in (0, -15), output
-    assert "Application shutdown complete" in output
-    assert '"request_id": "cli-1"' in output
+        assert server.process.wait(timeout=30) is not None
+    server.assert_shut_down_gracefully()
+    assert '"request_id": "cli-1"' in server.output

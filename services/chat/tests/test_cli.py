@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import psycopg
-from parley_testing import DatabaseFactory, LlmStub, free_port
+from parley_testing import DatabaseFactory, LlmStub, serve_command
 from parley_testing import TestKey as Key
 
 
@@ -51,7 +50,6 @@ def test_serve_answers_and_streams(
     stub: LlmStub,
 ) -> None:
     url = database_factory.create(template=template_db)
-    port = free_port()
     env = _env(
         DATABASE_URL=url,
         AUTH_PUBLIC_KEYS_FILE=str(keys_file),
@@ -59,25 +57,8 @@ def test_serve_answers_and_streams(
         ENV="production",
         SHUTDOWN_DRAIN_SECONDS="4",
     )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "parley_chat.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
+    with serve_command("parley_chat.cli", env, "/api/readyz") as server:
+        base = server.url
         headers = {"Authorization": f"Bearer {signing_key.token()}", "X-Request-Id": "cli-test"}
         chat = httpx.post(f"{base}/api/chats", json={}, headers=headers).json()
         reply = httpx.post(
@@ -88,16 +69,10 @@ def test_serve_answers_and_streams(
 
         # SIGTERM: health checks fail at once so the gateway stops routing here, but requests
         # still arriving are served until the drain period ends; then the process exits.
-        server.terminate()
+        server.process.terminate()
         assert httpx.get(f"{base}/api/healthz", timeout=2).status_code == 503
         assert httpx.get(f"{base}/api/chats", headers=headers, timeout=2).status_code == 200
-        assert server.wait(timeout=30) is not None
-    finally:
-        if server.poll() is None:
-            server.terminate()
-        output, _ = server.communicate(timeout=30)
-    # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status.
-    assert server.returncode in (0, -15), output
-    assert "Application shutdown complete" in output
+        assert server.process.wait(timeout=30) is not None
+    server.assert_shut_down_gracefully()
     # JSON log lines carry the request id.
-    assert '"request_id": "cli-test"' in output
+    assert '"request_id": "cli-test"' in server.output

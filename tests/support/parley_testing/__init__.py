@@ -11,11 +11,12 @@ from parley_testing.postgres import (
     with_database,
     with_driver,
 )
-from parley_testing.servers import LlmStub, free_port, serve_asgi
+from parley_testing.servers import LlmStub, ServedCommand, free_port, serve_asgi, serve_command
 
 __all__ = [
     "DatabaseFactory",
     "LlmStub",
+    "ServedCommand",
     "TestKey",
     "assert_internal_error",
     "broken_route",
@@ -24,6 +25,7 @@ __all__ = [
     "json_lines",
     "plain_url",
     "serve_asgi",
+    "serve_command",
     "thumbprint",
     "with_database",
     "with_driver",

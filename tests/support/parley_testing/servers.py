@@ -1,12 +1,16 @@
-"""Run ASGI apps on real sockets for tests, and drive the LLM stub's control endpoints."""
+"""Run ASGI apps on real sockets for tests, run a service's ``serve`` command as an operator
+would, and drive the LLM stub's control endpoints."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -72,6 +76,57 @@ def serve_asgi(
         server.should_exit = True
         thread.join(timeout=graceful_shutdown_s + 10)
         sock.close()
+
+
+@dataclass
+class ServedCommand:
+    """A ``python -m <module> serve`` process: its ``url``, the ``process``, and, once the
+    ``serve_command`` block has ended, everything it wrote (stdout and stderr) in ``output``."""
+
+    url: str
+    process: subprocess.Popen[str]
+    output: str = ""
+
+    def assert_shut_down_gracefully(self) -> None:
+        """After the block: uvicorn shut down gracefully, then re-raised SIGTERM as its status."""
+        assert self.process.returncode in (0, -15), self.output
+        assert "Application shutdown complete" in self.output
+
+
+@contextlib.contextmanager
+def serve_command(
+    module: str, env: Mapping[str, str], ready_path: str, *, ready_timeout: float = 30.0
+) -> Iterator[ServedCommand]:
+    """Start ``python -m <module> serve --port <free port>`` and wait for ``ready_path`` to be 200.
+
+    Fails the test if the process exits or is not ready within ``ready_timeout``. At the end of
+    the block a process still running is sent SIGTERM; its output is then collected.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, "serve", "--port", str(port)],
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = ServedCommand(f"http://{HOST}:{port}", process)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            try:
+                if httpx.get(served.url + ready_path, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "server exited"
+            assert time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.1)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        served.output, _ = process.communicate(timeout=30)
 
 
 class LlmStub:
