@@ -21,7 +21,8 @@ class Settings(BaseSettings):
 
     ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str = DEV_DATABASE_URL
-    DB_SCHEMA: str = "ai"
+    # Pasted into SQL (identifiers cannot be bound): a plain lower-case identifier only.
+    DB_SCHEMA: str = Field(default="ai", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     # Kept open: under steady load (16+ concurrent turns) a smaller pool opened and closed
     # overflow connections all the time (~5% of the process's CPU, and a backend fork each).
     DB_POOL_SIZE: int = Field(default=20, ge=1)

@@ -6,9 +6,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from parley_chat.config import Settings
 from parley_chat.storage.schema import migration_scripts
 from parley_testing import DatabaseFactory
 from parley_testing import TestKey as Key
+from pydantic import ValidationError
 
 from .conftest import running_chat
 
@@ -43,7 +45,10 @@ async def test_a_custom_schema_gets_the_tables_the_lease_and_its_trigger(
 
 @pytest.mark.parametrize("schema", ["Team", "ai; DROP TABLE x", "ai.x", "", "1ai"])
 def test_a_schema_name_that_is_not_a_plain_identifier_is_refused(schema: str) -> None:
-    # The name is pasted into SQL (identifiers cannot be bound parameters).
+    # The name is pasted into SQL (identifiers cannot be bound parameters): refused when the
+    # settings are read, and again by the storage that builds SQL with it.
+    with pytest.raises(ValidationError, match="DB_SCHEMA"):
+        Settings(DB_SCHEMA=schema)
     with pytest.raises(ValueError, match="DB_SCHEMA"):
         migration_scripts(schema)
 
