@@ -61,7 +61,7 @@ def build_runtime(settings: Settings, mailer: Mailer | None = None) -> Runtime:
 
 def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     """The auth service; refuses production settings with dev secrets (SettingsError)."""
-    configure_logging(settings.LOG_LEVEL)
+    configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
     runtime = build_runtime(settings, mailer)
     if not settings.SIGNING_KEY_FILES:
         log.warning("keys.ephemeral", detail="SIGNING_KEY_FILES unset: using a throwaway key")

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     SMTP_TIMEOUT_SECONDS: float = 10.0
 
     LOG_LEVEL: str = "INFO"
+    # JSON lines for log collectors; false: readable console lines (still without secrets).
+    LOG_JSON: bool = True
     FORWARDED_ALLOW_IPS: str = "127.0.0.1"
     # On SIGTERM, keep serving this long with /auth/healthz failing, so the gateway takes the
     # replica out before it closes its connections (no request lost to a closing socket).

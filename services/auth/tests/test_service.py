@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from parley_common.logs import configure_logging
 from parley_testing import assert_internal_error, broken_route, json_lines, with_database
 
 from .conftest import PASSWORD, Auth, AuthFactory
@@ -184,3 +185,19 @@ async def test_an_unexpected_error_is_a_json_500_that_carries_the_request_id(
     assert_internal_error(
         response, capsys.readouterr().out, detail="Internal Server Error", request_id="req-bug-1"
     )
+
+
+async def test_log_json_false_gives_console_lines(
+    make_auth: AuthFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An operator reading logs on a terminal; JSON again for the tests after this one.
+    try:
+        async with make_auth(LOG_JSON=False) as auth:
+            capsys.readouterr()
+            await auth.client.get("/auth/readyz", headers={"X-Request-Id": "console-1"})
+            out = capsys.readouterr().out
+    finally:
+        configure_logging("INFO")
+    [line] = [x for x in out.splitlines() if "console-1" in x]
+    assert not line.lstrip().startswith("{")
+    assert "request" in line and "/auth/readyz" in line
