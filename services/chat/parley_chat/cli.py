@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
-import uvicorn
-from parley_common.drain import serve_draining
 from parley_common.settings import SettingsError
 
 from parley_chat.config import Settings
 
 
-async def _migrate(settings: Settings) -> None:
+async def _apply_migrations(settings: Settings) -> None:
     from parley_chat.storage import FinalSaves, create_chat_db, create_engine, migrate
 
     engine = create_engine(settings)
@@ -23,28 +22,21 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="parley-chat", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="create agno's tables, our indexes and the lease table")
-    serve = commands.add_parser("serve", help="run the HTTP server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8002)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (replicas)")
-    args = parser.parse_args(argv)
+def _migrate(args: argparse.Namespace) -> int:
+    from parley_chat.observability import configure_logging
 
-    try:
-        settings = Settings()
-    except SettingsError as exc:
-        parser.exit(2, f"parley-chat: {exc}\n")
-    if args.command == "migrate":
-        from parley_chat.observability import configure_logging
+    settings = Settings()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
+    asyncio.run(_apply_migrations(settings))
+    print("chat database migrated")
+    return 0
 
-        configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
-        asyncio.run(_migrate(settings))
-        print("chat database migrated")
-        return
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from parley_common.drain import serve_draining
+
+    settings = Settings()
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -56,14 +48,41 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1:
         # Each worker process is a replica of its own (leases and cancels go through PostgreSQL).
         uvicorn.run("parley_chat.app:create_app", factory=True, workers=args.workers, **options)
-        return
+        return 0
 
     from parley_chat.app import create_app
 
     app = create_app(settings)
-    config = uvicorn.Config(app, **options)
-    serve_draining(config, app.state.lifecycle, settings.SHUTDOWN_DRAIN_SECONDS)
+    serve_draining(
+        uvicorn.Config(app, **options), app.state.lifecycle, settings.SHUTDOWN_DRAIN_SECONDS
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley-chat", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    migrate = commands.add_parser(
+        "migrate", help="create agno's tables, then apply our migration files"
+    )
+    migrate.set_defaults(handler=_migrate)
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8002)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (replicas)")
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except SettingsError as exc:
+        print(f"parley-chat: {exc}", file=sys.stderr)
+        return 2
+    return code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

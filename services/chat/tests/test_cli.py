@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from parley_chat.config import DEV_DATABASE_URL
 from parley_testing import DatabaseFactory, LlmStub, serve_command
 from parley_testing import TestKey as Key
 
@@ -76,3 +77,18 @@ def test_serve_answers_and_streams(
     server.assert_shut_down_gracefully()
     # JSON log lines carry the request id.
     assert '"request_id": "cli-test"' in server.output
+
+
+def test_serve_refuses_production_settings_naming_each_one() -> None:
+    # Before anything listens: an operator sees every unfit setting at once, and exit code 2.
+    done = subprocess.run(
+        [sys.executable, "-m", "parley_chat.cli", "serve", "--port", "1"],
+        env=_env(ENV="production", DATABASE_URL=DEV_DATABASE_URL, CORS_ORIGINS="*"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("parley-chat: refusing to start in production")
+    for named in ("AUTH_PUBLIC_KEYS_FILE", "DATABASE_URL", "CORS_ORIGINS"):
+        assert named in done.stderr
