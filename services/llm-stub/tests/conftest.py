@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
+from parley_llm_stub.app import create_app
 from parley_llm_stub.config import StubConfig
-from parley_llm_stub.server import create_app
 from parley_testing import LlmStub, serve_asgi
 
 ServeStub = Callable[..., AbstractContextManager[str]]

@@ -10,8 +10,8 @@ import time
 import httpx
 import pytest
 from openai import AsyncOpenAI
+from parley_llm_stub.cli import parse_args
 from parley_llm_stub.config import StubConfig
-from parley_llm_stub.server import parse_args
 from parley_testing import LlmStub, free_port
 
 from .conftest import Messages, ServeStub

@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 from openai import AsyncOpenAI
-from parley_llm_stub.server import FAKE_SECRET
+from parley_llm_stub.completions import FAKE_SECRET
 from parley_testing import LlmStub
 
 from .conftest import Messages

@@ -46,8 +46,8 @@ def llm_stub() -> Iterator[LlmStub]:
     and prefer per-request ``[stub:...]`` markers or ``with llm_stub.configured(...)`` over a bare
     ``.configure(...)``, which lasts until ``.reset()``.
     """
-    from parley_llm_stub.config import StubConfig  # imported here so other suites don't pay for it
-    from parley_llm_stub.server import create_app
+    from parley_llm_stub.app import create_app  # imported here so other suites don't pay for it
+    from parley_llm_stub.config import StubConfig
 
     with serve_asgi(create_app(StubConfig())) as url:
         stub = LlmStub(url + "/v1")
