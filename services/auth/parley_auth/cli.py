@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from parley_common.settings import SettingsError
+from parley_common.cli import run_command
 
 from parley_auth.config import Settings
 
@@ -91,13 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        code: int = args.handler(args)
-    except SettingsError as exc:
-        print(f"parley-auth: {exc}", file=sys.stderr)
-        return 2
-    return code
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from parley_common.settings import SettingsError
+from parley_common.cli import run_command
 
 from parley_chat.config import Settings
 
@@ -75,13 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        code: int = args.handler(args)
-    except SettingsError as exc:
-        print(f"parley-chat: {exc}", file=sys.stderr)
-        return 2
-    return code
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":
