@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
 
-import { isActive, ReplyStore, type Reply } from "@/lib/replies/store";
+import { isActive, newReply, ReplyStore, type Reply } from "@/lib/replies/store";
 
 function reply(chatId: string, patch: Partial<Reply> = {}): Reply {
-  return {
-    chatId,
-    runId: null,
-    lastEventId: null,
-    userContent: "Hi",
-    userCreatedAt: "",
-    text: "",
-    phase: "sending",
-    outcome: null,
-    error: null,
-    stopping: false,
-    resync: false,
-    final: null,
-    ...patch,
-  };
+  return newReply(chatId, "Hi", { userCreatedAt: "", ...patch });
 }
 
 describe("ReplyStore", () => {

@@ -6,7 +6,7 @@
  */
 import type { ApiClient } from "../api";
 import { ApiError, describeError } from "../errors";
-import { isActive, ReplyStore, type Reply } from "./store";
+import { isActive, newReply, ReplyStore, type Reply } from "./store";
 import { placeDelta, ReplyStream } from "./stream";
 
 export interface RepliesOptions {
@@ -20,24 +20,6 @@ export interface RepliesOptions {
 }
 
 const MAX_RECONNECTS = 3;
-
-function newReply(chatId: string, userContent: string, patch: Partial<Reply>): Reply {
-  return {
-    chatId,
-    runId: null,
-    lastEventId: null,
-    userContent,
-    userCreatedAt: new Date().toISOString(),
-    text: "",
-    phase: "sending",
-    outcome: null,
-    error: null,
-    stopping: false,
-    resync: false,
-    final: null,
-    ...patch,
-  };
-}
 
 export class Replies {
   private readonly store: ReplyStore;

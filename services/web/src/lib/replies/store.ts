@@ -27,6 +27,25 @@ export interface Reply {
   final: Partial<ChatMessage> | null;
 }
 
+/** A reply as this tab starts it: sending, nothing received yet. */
+export function newReply(chatId: string, userContent: string, patch: Partial<Reply>): Reply {
+  return {
+    chatId,
+    runId: null,
+    lastEventId: null,
+    userContent,
+    userCreatedAt: new Date().toISOString(),
+    text: "",
+    phase: "sending",
+    outcome: null,
+    error: null,
+    stopping: false,
+    resync: false,
+    final: null,
+    ...patch,
+  };
+}
+
 export function isActive(reply: Pick<Reply, "phase"> | undefined): boolean {
   return !!reply && reply.phase !== "finished";
 }
