@@ -68,15 +68,15 @@ def stored_events(row: RunRow, after: int = -1) -> list[SseEvent]:
     """The events of a finished run after id ``after``, rebuilt from its stored row.
 
     Ids match the live ones (delta id = text offset), so a client that saw part of the reply
-    gets exactly the rest.
+    gets exactly the rest. The closing event is always there, whatever ``after`` says.
     """
     text = display_content(row)
     events = [SseEvent(0, "run.started", {"run_id": row.run_id})]
     if text:
         events.append(SseEvent(len(text), "message.delta", {"text": text[max(after, 0) :]}))
-    end = len(text) + 1
-    status = (row.status or "").upper()
     events = [e for e in events if e.id > after]
+    end = closing_id(len(text) + 1, after)
+    status = (row.status or "").upper()
     if status == "COMPLETED":
         message = assistant_message(row.run_id, text, "completed", row.updated_at)
         events.append(SseEvent(end, "run.completed", {"run_id": row.run_id, "message": message}))
@@ -90,13 +90,18 @@ def stored_events(row: RunRow, after: int = -1) -> list[SseEvent]:
     return events
 
 
+def closing_id(end: int, after: int) -> int:
+    """The closing event's id: its place after the text, or past ``after`` when a client claims
+    to have seen more than was stored (a replica died before saving what it streamed). Ids stay
+    increasing, so a client that resumes from it asks for nothing again."""
+    return max(end, after + 1)
+
+
 def lost_events(run_id: str, after: int) -> list[SseEvent]:
     """The end of a run whose replica is gone without storing it."""
-    lost = [
-        SseEvent(0, "run.started", {"run_id": run_id}),
-        SseEvent(1, "run.error", error_payload(run_id, llm.RUN_LOST)),
-    ]
-    return [e for e in lost if e.id > after]
+    events = [SseEvent(0, "run.started", {"run_id": run_id})] if after < 0 else []
+    events.append(SseEvent(closing_id(1, after), "run.error", error_payload(run_id, llm.RUN_LOST)))
+    return events
 
 
 async def replay(events: list[SseEvent]) -> AsyncIterator[Batch]:

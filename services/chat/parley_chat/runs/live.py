@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from parley_chat.runs.events import Batch, SseEvent
@@ -62,6 +62,11 @@ class LiveRun:
         while True:
             if index < len(self.events):
                 batch = [e for e in self.events[index:] if e.id > after]
+                end = self.events[-1]
+                if self.done and end.id <= after:
+                    # A client that claims to have seen more than there is must still learn
+                    # that the run is over; ids stay increasing for it.
+                    batch.append(replace(end, id=after + 1))
                 index = len(self.events)
                 if batch:
                     yield batch
