@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys_file=settings.AUTH_PUBLIC_KEYS_FILE,
             jwks_url=settings.AUTH_JWKS_URL,
             refetch_interval=settings.JWKS_REFETCH_INTERVAL_SECONDS,
+            reload_interval=settings.AUTH_KEYS_RELOAD_SECONDS,
             http_client=jwks_http,
         )
         runs = RunManager(settings, db, queries, lease_queries, final_saves, client, metrics)

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     JWT_AUDIENCE: str = "parley"
     JWT_LEEWAY_SECONDS: int = Field(default=30, ge=0, le=300)
     JWKS_REFETCH_INTERVAL_SECONDS: float = Field(default=30.0, ge=0)
+    # New keys are picked up on first use; this reload drops keys removed from the set (0: off).
+    AUTH_KEYS_RELOAD_SECONDS: float = Field(default=60.0, ge=0)
 
     LLM_BASE_URL: str = DEV_LLM_BASE_URL
     LLM_API_KEY: str = "not-needed"

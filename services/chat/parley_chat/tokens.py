@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +65,12 @@ def parse_keys(data: bytes) -> dict[str, RSAPublicKey]:
 
 
 class TokenVerifier:
-    """Verifies access tokens against a cached key set; refetches a JWKS URL on unknown ``kid``."""
+    """Verifies access tokens against a cached key set that follows key rotation.
+
+    An unknown ``kid`` re-reads the keys file when it changed (a stat) or refetches the JWKS URL
+    (at most once per ``refetch_interval``); every ``reload_interval`` the key set is reloaded
+    anyway, so a key removed from the set stops being accepted.
+    """
 
     def __init__(
         self,
@@ -75,6 +81,7 @@ class TokenVerifier:
         keys_file: str | None = None,
         jwks_url: str | None = None,
         refetch_interval: float = 30.0,
+        reload_interval: float = 60.0,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.issuer = issuer
@@ -83,11 +90,15 @@ class TokenVerifier:
         self.keys_file = keys_file
         self.jwks_url = jwks_url
         self.refetch_interval = refetch_interval
+        self.reload_interval = reload_interval
         self._http = http_client
         self._keys: dict[str, RSAPublicKey] = {}
         self._last_fetch = float("-inf")
         self._fetch_lock = asyncio.Lock()
         self._retry_task: asyncio.Task[None] | None = None
+        self._reload_task: asyncio.Task[None] | None = None
+        # (inode, size, mtime) of the keys file as last read: a rotation replaces or rewrites it.
+        self._file_stamp: tuple[int, int, int] | None = None
 
     @property
     def ready(self) -> bool:
@@ -96,8 +107,9 @@ class TokenVerifier:
     async def start(self) -> None:
         """Load the keys once; a failing JWKS URL is retried on demand, never fatal."""
         if self.keys_file:
-            data = await asyncio.to_thread(Path(self.keys_file).read_bytes)
-            self._keys = parse_keys(data)
+            if self._stamp() is None:
+                raise ValueError(f"AUTH_PUBLIC_KEYS_FILE {self.keys_file} cannot be read")
+            await self._reload_file()
             if not self._keys:
                 raise ValueError(f"AUTH_PUBLIC_KEYS_FILE {self.keys_file} holds no RSA public key")
         elif self.jwks_url:
@@ -105,6 +117,42 @@ class TokenVerifier:
             if not self._keys:
                 # The auth service may start after us: keep trying in the background.
                 self._retry_task = asyncio.create_task(self._retry_until_loaded())
+        if self.reload_interval > 0:
+            self._reload_task = asyncio.create_task(self._reload_periodically())
+
+    async def _reload_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.reload_interval)
+            if self.keys_file:
+                await self._reload_file()
+            else:
+                await self._refetch(force=True)
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.keys_file or "")
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    async def _reload_file(self) -> None:
+        """Re-read the keys file if it changed since the last read (a stat otherwise)."""
+        stamp = self._stamp()
+        if stamp is None or stamp == self._file_stamp or not self.keys_file:
+            return
+        try:
+            keys = parse_keys(await asyncio.to_thread(Path(self.keys_file).read_bytes))
+        except (OSError, ValueError) as exc:
+            log.warning("keys_file_unreadable", path=self.keys_file, error=type(exc).__name__)
+            return
+        self._file_stamp = stamp
+        if not keys:
+            # Half-written or emptied by mistake: keep verifying with the keys we have.
+            log.warning("keys_file_without_keys", path=self.keys_file)
+            return
+        if keys.keys() != self._keys.keys():
+            log.info("keys_loaded", path=self.keys_file, keys=len(keys))
+        self._keys = keys
 
     async def _retry_until_loaded(self) -> None:
         delay = 0.5
@@ -114,10 +162,11 @@ class TokenVerifier:
             delay = min(delay * 2, self.refetch_interval or 30.0)
 
     async def close(self) -> None:
-        if self._retry_task is not None:
-            self._retry_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry_task
+        for task in (self._retry_task, self._reload_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _refetch(self, *, force: bool = False) -> None:
         if not self.jwks_url or self._http is None:
@@ -147,8 +196,12 @@ class TokenVerifier:
                 return next(iter(self._keys.values()))
             raise TokenError("token has no key id")
         key = self._keys.get(kid)
-        if key is None and self.jwks_url:
-            await self._refetch()
+        if key is None:
+            # A rotation: the new key is published before tokens signed with it arrive.
+            if self.jwks_url:
+                await self._refetch()
+            elif self.keys_file:
+                await self._reload_file()
             key = self._keys.get(kid)
         if key is None:
             raise TokenError("token signed by an unknown key")

@@ -177,7 +177,9 @@ async def _verifications_per_second(stack: Stack, seconds: float = 1.5) -> int:
         for _ in range(100):
             await verifier.verify(token)
         count += 100
-    return int(count / (time.perf_counter() - start))
+    rate = int(count / (time.perf_counter() - start))
+    await verifier.close()
+    return rate
 
 
 # --- throughput -------------------------------------------------------------------------------
