@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     HISTORY_RUNS: int = Field(default=10, ge=0, le=100)
     TITLE_GENERATION: bool = True
 
+    # A reply's final save is retried this long through a database outage (restart, failover)
+    # before the reply is reported as not stored; the client waits for its end meanwhile.
+    FINAL_SAVE_RETRY_SECONDS: float = Field(default=10.0, ge=0, le=60)
     RUN_LEASE_SECONDS: float = Field(default=30.0, ge=3)
     RUN_BUFFER_RETENTION_SECONDS: float = Field(default=120.0, ge=0)
     SHUTDOWN_GRACE_SECONDS: float = Field(default=10.0, ge=0)

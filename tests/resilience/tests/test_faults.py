@@ -191,3 +191,47 @@ async def test_postgres_down_then_back(stack: Stack, gateway: httpx.AsyncClient)
         }
         lost += [content for who, content in completed if who == index and content not in stored]
     assert lost == [], f"{len(lost)} of {len(completed)} completed turns were not stored"
+
+
+async def test_a_postgres_restart_at_the_final_save_keeps_the_streamed_reply(
+    stack: Stack, gateway: httpx.AsyncClient
+) -> None:
+    [user] = await make_users(gateway, 1)
+    chat_id = await new_chat(gateway, user)
+    outage: list[asyncio.Task[None]] = []
+
+    async def restart_postgres() -> None:
+        # Mid-reply: the rest streams while the database is down, so agno's final save meets
+        # the outage; it is back within the save's retry time (FINAL_SAVE_RETRY_SECONDS).
+        await asyncio.to_thread(stop_postgres, stack)
+
+        async def back_soon() -> None:
+            await asyncio.sleep(2.0)
+            await asyncio.to_thread(start_postgres, stack)
+
+        outage.append(asyncio.create_task(back_soon()))
+
+    try:
+        turn = await send(
+            gateway,
+            user,
+            chat_id,
+            "keep this [stub:delay=20] [stub:words=40]",
+            stop_after_deltas=3,
+            on_delta=restart_postgres,
+        )
+    finally:
+        await asyncio.gather(*outage)
+    assert outage, "the reply ended before the outage began"
+    assert turn.completed, (turn.status, turn.failure, turn.events[-1:])
+    assert len(turn.text.split()) == 40
+    deadline = time.monotonic() + 30
+    while (await gateway.get("/api/chats", headers=user.headers)).status_code != 200:
+        assert time.monotonic() < deadline, "chat did not recover within 30 s"
+        await asyncio.sleep(0.2)
+    messages = (await get_chat(gateway, user, chat_id))["messages"]
+    assert [(m["role"], m["status"]) for m in messages] == [
+        ("user", "completed"),
+        ("assistant", "completed"),
+    ]
+    assert messages[1]["content"] == turn.text

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import structlog
 from agno.db.base import SessionType
@@ -14,12 +15,14 @@ from agno.run.base import RunStatus
 from agno.session import AgentSession
 from agno.utils.string import sanitize_postgres_strings
 from sqlalchemy import Executable, Table, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from parley_chat.storage import agno_statements as statements
 from parley_chat.storage.final_saves import FinalSaves
 
 log = structlog.get_logger("parley_chat.storage")
+T = TypeVar("T")
 
 # Runs read for a turn beyond the history window: this turn's own RUNNING row. The SQL filter
 # is agno's own (get_messages), so the window read is exactly the one the model gets.
@@ -34,8 +37,16 @@ class ChatDb(AsyncPostgresDb):
     re-create a chat deleted during a run. Chats are created only by ``POST /api/chats``.
     """
 
-    def __init__(self, *, final_saves: FinalSaves, history_runs: int = 10, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        final_saves: FinalSaves,
+        history_runs: int = 10,
+        save_retry_seconds: float = 10.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        self.save_retry_seconds = save_retry_seconds
         # agno only logs a failed save; the run manager must know (see FinalSaves).
         self.final_saves = final_saves
         # agno reads a session for a run without a runs limit (every stored run); the model
@@ -117,8 +128,12 @@ class ChatDb(AsyncPostgresDb):
             "p_now": int(time.time()),
         }
         save = self._statement("save", table, statements.session_update)
-        async with self.db_engine.begin() as conn:
-            row = (await conn.execute(save, params)).fetchone()
+
+        async def update() -> Any:
+            async with self.db_engine.begin() as conn:
+                return (await conn.execute(save, params)).fetchone()
+
+        row = await self._through_outage("session_save", update)
         if row is None:
             return None
         saved = dict(row._mapping)
@@ -171,8 +186,36 @@ class ChatDb(AsyncPostgresDb):
         if row["run_index"] is None:
             row["run_index"] = await self._next_run_index(runs_table, session_id)
         params = {f"p_{key}": value for key, value in row.items()}
-        async with self.db_engine.begin() as conn:
-            await conn.execute(self._statement("run", runs_table, statements.run_upsert), params)
+        upsert = self._statement("run", runs_table, statements.run_upsert)
+
+        async def save() -> None:
+            async with self.db_engine.begin() as conn:
+                await conn.execute(upsert, params)
+
+        await self._through_outage("run_save", save)
+
+    async def _through_outage(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """``attempt()``, tried again through a database outage of up to save_retry_seconds.
+
+        A reply's final save comes after its text reached the client: a restart or failover of
+        PostgreSQL in that moment must delay the end of the reply, not lose it.
+        """
+        deadline = time.monotonic() + self.save_retry_seconds
+        delay = 0.2
+        while True:
+            try:
+                return await attempt()
+            except (OperationalError, InterfaceError, PoolTimeout) as exc:
+                failure: Exception = exc
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                failure = exc
+            if time.monotonic() + delay > deadline:
+                raise failure
+            log.warning("save_retrying", what=what, error=type(failure).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     async def _next_run_index(self, runs_table: Table, session_id: str) -> int:
         async with self.db_engine.connect() as conn:

@@ -35,4 +35,5 @@ def create_chat_db(settings: Settings, engine: AsyncEngine, final_saves: FinalSa
         create_schema=True,
         history_runs=settings.HISTORY_RUNS,
         final_saves=final_saves,
+        save_retry_seconds=settings.FINAL_SAVE_RETRY_SECONDS,
     )
