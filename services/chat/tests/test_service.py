@@ -94,9 +94,14 @@ async def test_metrics_are_exposed(chat: Chat) -> None:
     alice = chat.user()
     chat_id = (await chat.create_chat(alice))["id"]
     await chat.send(alice, chat_id, "count me")
-    body = (await chat.http.get("/metrics")).text
-    assert 'parley_chat_http_requests_total{method="GET",route="/api/healthz",status="200"}' in body
     posted = 'method="POST",route="/api/chats/{chat_id}/messages",status="200"'
+    # A stream is counted once its handler returns, just after the client read its last byte.
+    for _ in range(100):
+        body = (await chat.http.get("/metrics")).text
+        if posted in body:
+            break
+        await asyncio.sleep(0.05)
+    assert 'parley_chat_http_requests_total{method="GET",route="/api/healthz",status="200"}' in body
     assert f"parley_chat_http_requests_total{{{posted}}} 1.0" in body
     assert "parley_chat_runs_started_total 1.0" in body
     assert "parley_chat_runs_completed_total 1.0" in body
