@@ -8,11 +8,11 @@ import uuid
 
 from parley_chat.runs.events import display_content, iso
 from parley_chat.schemas import ChatDetail, ChatOut, MessageOut
-from parley_chat.storage import ChatRow, ListCursor, RunRow
+from parley_chat.storage import ChatRow, ChatWithRuns, ListCursor, RunRow
 
 
 class InvalidCursor(ValueError):
-    """The list cursor was not made by us."""
+    """The list or message cursor was not made by us."""
 
 
 def encode_cursor(row: ChatRow) -> str:
@@ -29,6 +29,23 @@ def decode_cursor(cursor: str) -> ListCursor:
         return ListCursor(stamp, str(uuid.UUID(chat_id)))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor from exc
+
+
+def encode_turn_cursor(index: int) -> str:
+    return base64.urlsafe_b64encode(f"turn:{index}".encode()).decode().rstrip("=")
+
+
+def decode_turn_cursor(cursor: str) -> int:
+    """The turn index an ``older_cursor`` points before."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = raw.partition(":")
+        index = int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor from exc
+    if kind != "turn" or not 0 <= index < 2**31:
+        raise InvalidCursor
+    return index
 
 
 def chat_out(row: ChatRow) -> ChatOut:
@@ -75,9 +92,10 @@ def messages_of(runs: list[RunRow], active_run_id: str | None = None) -> list[Me
     return messages
 
 
-def chat_detail(row: ChatRow, runs: list[RunRow], active_run_id: str | None) -> ChatDetail:
+def chat_detail(found: ChatWithRuns) -> ChatDetail:
     return ChatDetail(
-        **chat_out(row).model_dump(),
-        messages=messages_of(runs, active_run_id),
-        active_run_id=active_run_id,
+        **chat_out(found.chat).model_dump(),
+        messages=messages_of(found.runs, found.active_run_id),
+        active_run_id=found.active_run_id,
+        older_cursor=None if found.older is None else encode_turn_cursor(found.older),
     )

@@ -77,7 +77,10 @@ class MessageOut(BaseModel):
 
 
 class ChatDetail(ChatOut):
+    # The newest turns (or those before ``before``), oldest first.
     messages: list[MessageOut]
     # A reply still being generated (its messages appear once it ends): reattach with
     # GET /api/chats/{id}/runs/{active_run_id}/events.
     active_run_id: str | None = None
+    # Older turns exist: GET /api/chats/{id}?before={older_cursor} returns the page before.
+    older_cursor: str | None = None

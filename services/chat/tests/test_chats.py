@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import psycopg
@@ -144,3 +145,53 @@ async def test_user_title_is_never_overwritten(chat: Chat, stub: LlmStub) -> Non
     assert events[-1].event == "run.completed"
     await asyncio.sleep(0.3)
     assert (await chat.get_chat(alice, other))["title"] == "Renamed mid-run"
+
+
+async def test_a_long_chat_pages_its_messages_newest_first(chat: Chat, db_url: str) -> None:
+    alice, bob = chat.user("alice"), chat.user("bob")
+    chat_id = (await chat.create_chat(alice, title="long"))["id"]
+    turns = 120
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.cursor().executemany(
+            "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, status, "
+            "run_index, run_data, created_at, updated_at) VALUES (gen_random_uuid()::text, %s, "
+            "'agent', 'parley', %s, 'COMPLETED', %s, %s, 1700000000 + %s, 1700000000 + %s)",
+            [
+                (
+                    chat_id,
+                    alice.id,
+                    i,
+                    json.dumps({"input": {"input_content": f"q{i}"}, "content": f"a{i}"}),
+                    i,
+                    i,
+                )
+                for i in range(turns)
+            ],
+        )
+    url = f"/api/chats/{chat_id}"
+    newest = (await chat.http.get(url, headers=alice.headers)).json()
+    # The newest 50 turns by default, oldest first within the page, and a way back.
+    assert [m["content"] for m in newest["messages"][-2:]] == ["q119", "a119"]
+    assert newest["messages"][0]["content"] == "q70" and len(newest["messages"]) == 100
+    assert newest["older_cursor"]
+
+    said: list[str] = []
+    params: dict[str, Any] = {"limit": 33}
+    for _ in range(10):
+        page = (await chat.http.get(url, params=params, headers=alice.headers)).json()
+        said = [m["content"] for m in page["messages"] if m["role"] == "user"] + said
+        if page["older_cursor"] is None:
+            break
+        params["before"] = page["older_cursor"]
+    assert said == [f"q{i}" for i in range(turns)]
+
+    # The cursor opens nothing of someone else's; bad paging input is a clear 422.
+    foreign = await chat.http.get(url, params=params, headers=bob.headers)
+    assert foreign.status_code == 404
+    for bad in ({"before": "not-a-cursor"}, {"limit": 0}, {"limit": 201}):
+        refused = await chat.http.get(url, params=bad, headers=alice.headers)
+        assert refused.status_code == 422 and "detail" in refused.json()
+    short = (await chat.create_chat(alice))["id"]
+    assert (await chat.http.get(f"/api/chats/{short}", headers=alice.headers)).json()[
+        "older_cursor"
+    ] is None

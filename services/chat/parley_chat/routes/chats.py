@@ -63,12 +63,23 @@ async def create_chat(
     return chats.chat_out(row)
 
 
-@router.get("/{chat_id}", response_model=ChatDetail)
-async def get_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep) -> ChatDetail:
-    found = await runtime.queries.get_chat_with_runs(str(chat_id), user.user_id)
+@router.get("/{chat_id}", response_model=ChatDetail, responses={404: {}, 422: {}})
+async def get_chat(
+    chat_id: uuid.UUID,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="turns per page")] = 50,
+    before: Annotated[str | None, Query(max_length=100)] = None,
+) -> ChatDetail:
+    """The chat with its newest ``limit`` turns; ``before`` (an ``older_cursor``) pages back."""
+    try:
+        older_than = chats.decode_turn_cursor(before) if before else None
+    except chats.InvalidCursor:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid cursor") from None
+    found = await runtime.queries.get_chat_with_runs(str(chat_id), user.user_id, limit, older_than)
     if found is None:
         raise _not_found()
-    return chats.chat_detail(found.chat, found.runs, found.active_run_id)
+    return chats.chat_detail(found)
 
 
 @router.patch("/{chat_id}", response_model=ChatOut)

@@ -38,12 +38,14 @@ class RunRow:
     content: str | None
     error_code: str | None
     fixed: bool  # our fix-up (partial text, error code) was stored on it
+    index: int | None = None  # its place in the chat (the turn number from 0)
 
 
 class ChatWithRuns(NamedTuple):
     chat: ChatRow
-    runs: list[RunRow]  # in order
+    runs: list[RunRow]  # the newest page of turns, in order
     active_run_id: str | None  # the reply in flight, if any
+    older: int | None  # the index of the page's first turn when older turns exist, else None
 
 
 class ListCursor(NamedTuple):
@@ -58,8 +60,10 @@ _RUN_COLUMNS = (
     "r.run_id, r.status, r.created_at, r.updated_at, "
     "r.run_data->'input'->>'input_content' AS input, r.run_data->>'content' AS content, "
     "r.run_data->'metadata'->'parley'->>'code' AS error_code, "
-    "(r.run_data->'metadata'->'parley') IS NOT NULL AS fixed"
+    "(r.run_data->'metadata'->'parley') IS NOT NULL AS fixed, r.run_index AS index"
 )
+# A page of turns, newest first (reversed in Python); ``before`` is a turn index.
+_PAGE_ORDER = "ORDER BY r.run_index DESC NULLS FIRST, r.created_at DESC, r.run_id DESC LIMIT :limit"
 
 
 class ChatQueries:
@@ -93,11 +97,10 @@ class ChatQueries:
             f"FROM {s} s LEFT JOIN {lt} l ON l.session_id = s.session_id "
             "AND l.expires_at > now() WHERE s.session_id = :id AND s.user_id = :uid"
         )
-        self._list_runs = text(
-            f"SELECT {_RUN_COLUMNS} FROM {r} r "  # noqa: S608
-            "WHERE r.session_id = :id AND r.parent_run_id IS NULL "
-            "ORDER BY r.run_index ASC NULLS LAST, r.created_at ASC, r.run_id ASC"
-        )
+        turns = f"SELECT {_RUN_COLUMNS} FROM {r} r "  # noqa: S608
+        turns += "WHERE r.session_id = :id AND r.parent_run_id IS NULL"
+        self._newest_runs = text(f"{turns} {_PAGE_ORDER}")
+        self._runs_before = text(f"{turns} AND r.run_index < :before {_PAGE_ORDER}")
         self._get_run = text(
             f"SELECT {_RUN_COLUMNS} FROM {r} r "  # noqa: S608
             f"JOIN {s} s ON s.session_id = r.session_id "
@@ -159,15 +162,23 @@ class ChatQueries:
                 )
             return [_chat(row) for row in result.fetchall()]
 
-    async def get_chat_with_runs(self, chat_id: str, user_id: str) -> ChatWithRuns | None:
-        """The chat, its stored runs in order and the id of a reply in flight (if any)."""
+    async def get_chat_with_runs(
+        self, chat_id: str, user_id: str, limit: int, before: int | None = None
+    ) -> ChatWithRuns | None:
+        """The chat, its newest ``limit`` turns before turn ``before`` (in order), and the id
+        of a reply in flight (if any)."""
         async with self.engine.connect() as conn:
-            params = {"id": chat_id, "uid": user_id}
-            row = (await conn.execute(self._get_chat_detail, params)).fetchone()
+            row = (
+                await conn.execute(self._get_chat_detail, {"id": chat_id, "uid": user_id})
+            ).fetchone()
             if row is None:
                 return None
-            runs = (await conn.execute(self._list_runs, {"id": chat_id})).fetchall()
-        return ChatWithRuns(_chat(row), [_run(r) for r in runs], row.active_run_id)
+            params = {"id": chat_id, "limit": limit + 1, "before": before}
+            page = self._newest_runs if before is None else self._runs_before
+            runs = [_run(r) for r in (await conn.execute(page, params)).fetchall()]
+        older = runs[limit - 1].index if len(runs) > limit else None
+        runs = runs[:limit][::-1]
+        return ChatWithRuns(_chat(row), runs, row.active_run_id, older)
 
     async def get_run(self, chat_id: str, user_id: str, run_id: str) -> RunRow | None:
         async with self.engine.connect() as conn:
@@ -225,4 +236,5 @@ def _run(row: Any) -> RunRow:
         content=row.content,
         error_code=row.error_code,
         fixed=bool(row.fixed),
+        index=row.index,
     )
