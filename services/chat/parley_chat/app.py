@@ -26,6 +26,7 @@ from parley_chat.storage import (
     ChatQueries,
     FinalSaves,
     LeaseQueries,
+    context_budget,
     create_chat_db,
     create_engine,
     migrate,
@@ -47,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         # Filled by agno's save path, read by the run side: one object given to both.
         final_saves = FinalSaves()
-        db = create_chat_db(settings, engine, final_saves)
+        # One budget (and one cache of counted runs) for the history reads and the route.
+        budget = context_budget(settings)
+        db = create_chat_db(settings, engine, final_saves, budget)
         queries = ChatQueries(engine, settings.DB_SCHEMA)
         lease_queries = LeaseQueries(engine, settings.DB_SCHEMA)
         client = make_openai_client(settings)
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
+                budget=budget,
                 queries=queries,
                 client=client,
                 verifier=verifier,

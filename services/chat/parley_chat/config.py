@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from parley_common.settings import refuse_unfit
-from pydantic import Field, field_validator, model_validator
+from parley_common.settings import SettingsError, refuse_unfit
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from parley_chat.context_window import context_limits, counter_for_model
 
 DEV_DATABASE_URL = "postgresql://postgres:postgres@127.0.0.1:5432/chat"
 DEV_LLM_BASE_URL = "http://127.0.0.1:8090/v1"
 DEFAULT_SYSTEM_PROMPT = "You are Parley, a helpful assistant. Answer clearly and concisely."
+# History budget when HISTORY_MAX_TOKENS is unset and LLM_CONTEXT_TOKENS leaves at least this.
+# Above what the estimate gives the longest message the API accepts (32,000 ASCII characters:
+# 10,671 tokens), so that by default no message the API takes is refused as too long.
+DEFAULT_HISTORY_MAX_TOKENS = 16000
+# Below this a history budget holds hardly a message: such settings are a mistake.
+MIN_HISTORY_TOKENS = 256
 
 
 class Settings(BaseSettings):
@@ -47,6 +55,13 @@ class Settings(BaseSettings):
     LLM_MAX_RETRIES: int = Field(default=1, ge=0, le=5)
     SYSTEM_PROMPT: str = DEFAULT_SYSTEM_PROMPT
     HISTORY_RUNS: int = Field(default=10, ge=0, le=100)
+    # The model's context window in tokens: system prompt + history + reply must fit in it.
+    LLM_CONTEXT_TOKENS: int = Field(default=32768, ge=1)
+    # max_tokens of every reply; also the room kept for it in the context window.
+    LLM_MAX_TOKENS: int = Field(default=1024, ge=1)
+    # Tokens of history per turn (earlier turns + this turn's message). Unset: 16000, or what
+    # LLM_CONTEXT_TOKENS leaves when that is less; a value that does not fit is refused.
+    HISTORY_MAX_TOKENS: int | None = Field(default=None, ge=1)
     TITLE_GENERATION: bool = True
 
     # A reply's final save is retried this long through a database outage (restart, failover)
@@ -64,6 +79,8 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     LOG_JSON: bool = True
 
+    _history_max_tokens: int = PrivateAttr(default=DEFAULT_HISTORY_MAX_TOKENS)
+
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -79,6 +96,44 @@ class Settings(BaseSettings):
         if self.is_production:
             refuse_unfit(self.production_problems())
         return self
+
+    @model_validator(mode="after")
+    def _context_fits(self) -> Settings:
+        """System prompt + history + reply must fit the model's window; refuse settings that
+        cannot, naming the numbers (a SettingsError, as the production guard)."""
+        limits = context_limits(
+            counter_for_model(self.LLM_MODEL),
+            self.LLM_CONTEXT_TOKENS,
+            self.LLM_MAX_TOKENS,
+            self.SYSTEM_PROMPT,
+        )
+        room = limits.room_for_history
+        explained = (
+            f"LLM_CONTEXT_TOKENS={limits.context} minus LLM_MAX_TOKENS={limits.reply} and the "
+            f"system prompt ({limits.system} tokens) leaves {max(room, 0)} tokens of history"
+        )
+        if self.HISTORY_MAX_TOKENS is not None:
+            if room < self.HISTORY_MAX_TOKENS:
+                raise SettingsError(
+                    f"HISTORY_MAX_TOKENS={self.HISTORY_MAX_TOKENS} does not fit the model's "
+                    f"context: {explained}; lower HISTORY_MAX_TOKENS or LLM_MAX_TOKENS, or "
+                    "raise LLM_CONTEXT_TOKENS to the model's real window"
+                )
+            self._history_max_tokens = self.HISTORY_MAX_TOKENS
+            return self
+        if room < MIN_HISTORY_TOKENS:
+            raise SettingsError(
+                f"the model's context is too small for a conversation: {explained} (at least "
+                f"{MIN_HISTORY_TOKENS} needed); lower LLM_MAX_TOKENS, shorten SYSTEM_PROMPT or "
+                "raise LLM_CONTEXT_TOKENS"
+            )
+        self._history_max_tokens = min(DEFAULT_HISTORY_MAX_TOKENS, room)
+        return self
+
+    @property
+    def history_max_tokens(self) -> int:
+        """The history budget in force: HISTORY_MAX_TOKENS, or derived (see the field)."""
+        return self._history_max_tokens
 
     @property
     def is_production(self) -> bool:

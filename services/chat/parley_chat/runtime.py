@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from openai import AsyncOpenAI
 
 from parley_chat.config import Settings
+from parley_chat.context_window import ContextBudget
 from parley_chat.observability import Metrics
 from parley_chat.runs import RunManager
 from parley_chat.storage import ChatDb, ChatQueries
@@ -19,6 +20,7 @@ class Runtime:
 
     settings: Settings
     db: ChatDb
+    budget: ContextBudget
     queries: ChatQueries
     client: AsyncOpenAI
     verifier: TokenVerifier

@@ -14,7 +14,7 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from parley_llm_stub.config import StubConfig
-from parley_llm_stub.replies import ReplyPlan, plan_reply
+from parley_llm_stub.replies import ReplyPlan, plan_reply, prompt_length, requested_completion
 from parley_llm_stub.state import StubState
 from parley_llm_stub.wire import (
     JSON_HEADERS,
@@ -73,6 +73,20 @@ class ChatCompletions:
             return
         self.state.recorded.append(request)
         config = self.state.config
+        if config.context_tokens is not None:
+            prompt = prompt_length(messages)
+            wanted = prompt + requested_completion(request)
+            if wanted > config.context_tokens:
+                # OpenAI's own words and code for a prompt longer than the model's window.
+                message = (
+                    f"This model's maximum context length is {config.context_tokens} tokens. "
+                    f"However, you requested {wanted} tokens ({prompt} in the messages, "
+                    f"{wanted - prompt} in the completion). Please reduce the length of the "
+                    "messages or completion."
+                )
+                error = openai_error(message, "invalid_request_error", "context_length_exceeded")
+                await send_bytes(send, 400, error, JSON_HEADERS)
+                return
         plan = plan_reply(request, config)
         model = request.get("model")
         model = model if isinstance(model, str) and model else config.model

@@ -12,7 +12,15 @@ FAIL_MODES: tuple[str, ...] = get_args(FailMode)
 
 # Settings that `POST /stub/config` may change; the rest are fixed at start.
 RUNTIME_FIELDS = frozenset(
-    {"reply_words", "delay_ms", "first_token_delay_ms", "slow_delay_ms", "model", "fail_mode"}
+    {
+        "reply_words",
+        "delay_ms",
+        "first_token_delay_ms",
+        "slow_delay_ms",
+        "model",
+        "fail_mode",
+        "context_tokens",
+    }
 )
 
 ENV_PREFIX = "STUB_"
@@ -31,6 +39,9 @@ class StubConfig:
     cut_after_words: int = 3  # words sent before `cut`, `stall` and `malformed` misbehave
     hang_seconds: float = 300.0  # upper bound of `hang`/`stall`, so a forgotten client never leaks
     max_recorded_requests: int = 200
+    # Like a small real model: a prompt (plus the max_tokens it asks for) longer than this gets
+    # OpenAI's 400 context_length_exceeded. None: no limit. Counted by replies.prompt_length.
+    context_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.reply_words < 1 or self.reply_words > 100_000:
@@ -44,6 +55,8 @@ class StubConfig:
             raise ValueError(f"fail_mode must be one of {', '.join(FAIL_MODES)} or null")
         if not self.model:
             raise ValueError("model must not be empty")
+        if self.context_tokens is not None and self.context_tokens < 1:
+            raise ValueError("context_tokens must be at least 1 (or null for no limit)")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StubConfig:
@@ -86,6 +99,15 @@ def _coerce(name: str, raw: str) -> Any:
         raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a number, got {raw!r}") from None
     if name == "fail_mode":
         return None if raw.lower() in {"none", "null", "off"} else raw
+    if name == "context_tokens":
+        if raw.lower() in {"none", "null", "off"}:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(
+                f"{ENV_PREFIX}CONTEXT_TOKENS must be an integer, got {raw!r}"
+            ) from None
     return raw
 
 
@@ -102,6 +124,10 @@ def _check_type(name: str, value: Any) -> Any:
         if value is not None and value not in FAIL_MODES:
             raise ValueError(f"fail_mode must be one of {', '.join(FAIL_MODES)} or null")
         return cast(FailMode | None, value)
+    if name == "context_tokens":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError("context_tokens must be an integer or null")
+        return value
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a string")
     return value

@@ -82,6 +82,30 @@ def reply_words(text: str, count: int) -> tuple[str, ...]:
     return (words[0], *(" " + word for word in words[1:]))
 
 
+# The stub's stand-in for a tokenizer when it enforces ``context_tokens``: about what a real
+# BPE tokenizer gives for English text, plus OpenAI's per-message and reply-priming overhead.
+BYTES_PER_TOKEN = 4
+MESSAGE_OVERHEAD_TOKENS = 4
+REPLY_PRIMING_TOKENS = 3
+
+
+def prompt_length(messages: Sequence[Any]) -> int:
+    """Tokens the prompt takes in a model's context: ceil(UTF-8 bytes / 4) of each message's
+    text plus 4 per message, plus 3 for the reply's start."""
+    total = REPLY_PRIMING_TOKENS
+    for message in messages:
+        if isinstance(message, dict):
+            size = len(message_text(message.get("content")).encode("utf-8", "surrogatepass"))
+            total += -(-size // BYTES_PER_TOKEN) + MESSAGE_OVERHEAD_TOKENS
+    return total
+
+
+def requested_completion(request: dict[str, Any]) -> int:
+    """The reply budget a request asks for (``max_completion_tokens`` or ``max_tokens``), or 0."""
+    limit = request.get("max_completion_tokens") or request.get("max_tokens")
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else 0
+
+
 def plan_reply(request: dict[str, Any], config: StubConfig) -> ReplyPlan:
     """Apply the server-wide config and the last user message's markers to one request."""
     messages: list[Any] = request["messages"]

@@ -18,6 +18,7 @@ from parley_chat.schemas import ChatCreate, ChatDetail, ChatList, ChatOut, ChatU
 router = APIRouter(prefix="/api/chats", tags=["chats"])
 
 NOT_FOUND = "chat not found"
+MESSAGE_TOO_LONG = "message_too_long"
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -102,11 +103,24 @@ async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep
 
 @router.post(
     "/{chat_id}/messages",
-    responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 409: {}},
+    responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 409: {}, 422: {}},
 )
 async def post_message(
     chat_id: uuid.UUID, body: MessageCreate, user: CurrentUser, runtime: RuntimeDep
 ) -> StreamingResponse:
+    too_long = runtime.budget.too_long(body.content)
+    if too_long is not None:
+        # Refused before any lease or model call: no history left out would make it fit.
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            {
+                "code": MESSAGE_TOO_LONG,
+                "message": (
+                    f"This message is too long for the model: about {too_long.tokens} tokens, "
+                    f"at most {too_long.limit}. Shorten it or split it into several messages."
+                ),
+            },
+        )
     try:
         run = await runtime.runs.start_run(str(chat_id), user.user_id, body.content)
     except ChatNotFound:

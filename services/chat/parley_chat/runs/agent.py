@@ -71,6 +71,8 @@ class AgentDriver:
             base_url=s.LLM_BASE_URL,
             timeout=s.LLM_TIMEOUT_SECONDS,
             max_retries=s.LLM_MAX_RETRIES,
+            # The room Settings keeps for the reply in the model's context window.
+            max_tokens=s.LLM_MAX_TOKENS,
             async_client=self.client,
         )
         return Agent(

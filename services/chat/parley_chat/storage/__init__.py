@@ -2,7 +2,7 @@
 
 from parley_chat.storage.agno_db import ChatDb
 from parley_chat.storage.chats import ChatQueries, ChatRow, ChatWithRuns, ListCursor, RunRow
-from parley_chat.storage.engine import create_chat_db, create_engine
+from parley_chat.storage.engine import context_budget, create_chat_db, create_engine
 from parley_chat.storage.final_saves import FinalSaves
 from parley_chat.storage.leases import Lease, LeaseAttempt, LeaseQueries
 from parley_chat.storage.schema import migrate, warm_up
@@ -18,6 +18,7 @@ __all__ = [
     "LeaseQueries",
     "ListCursor",
     "RunRow",
+    "context_budget",
     "create_chat_db",
     "create_engine",
     "migrate",

@@ -18,6 +18,7 @@ from sqlalchemy import Executable, Table, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from parley_chat.context_window import ContextBudget
 from parley_chat.storage import agno_statements as statements
 from parley_chat.storage.final_saves import FinalSaves
 
@@ -41,6 +42,7 @@ class ChatDb(AsyncPostgresDb):
         self,
         *,
         final_saves: FinalSaves,
+        budget: ContextBudget,
         history_runs: int = 10,
         save_retry_seconds: float = 10.0,
         **kwargs: Any,
@@ -52,6 +54,8 @@ class ChatDb(AsyncPostgresDb):
         # agno reads a session for a run without a runs limit (every stored run); the model
         # only ever sees the last ``history_runs`` of them.
         self.runs_window = history_runs + HISTORY_MARGIN
+        # ... and of those, only the newest that fit the history's token budget.
+        self.budget = budget
         # Statements built once per table object (agno resolves tables lazily): SQLAlchemy
         # then reuses their cache key and compiled form instead of rebuilding both per call.
         self._statements: dict[tuple[str, int], Executable] = {}
@@ -71,7 +75,8 @@ class ChatDb(AsyncPostgresDb):
         deserialize: bool | None = True,
         runs_limit: int | None = None,
     ) -> Any:
-        """A chat with only its most recent runs (the history window), in one indexed read.
+        """A chat with only its most recent runs (the history window), in one indexed read,
+        cut to the newest runs that fit the token budget (counted here, no extra query).
 
         Unlike agno's, a database error propagates: a turn must fail rather than run as if
         the chat had no history.
@@ -107,7 +112,7 @@ class ChatDb(AsyncPostgresDb):
             return await super().get_session(
                 session_id, session_type, user_id, deserialize, runs_limit
             )
-        session["runs"] = window or []
+        session["runs"] = self.budget.window(window or [])
         return deserialize_session(session_type, session)
 
     async def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:

@@ -6,6 +6,7 @@ from agno.db.utils import json_serializer
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from parley_chat.config import Settings
+from parley_chat.context_window import ContextBudget, counter_for_model
 from parley_chat.storage.agno_db import ChatDb
 from parley_chat.storage.final_saves import FinalSaves
 from parley_chat.storage.schema import checked_schema
@@ -27,13 +28,24 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def create_chat_db(settings: Settings, engine: AsyncEngine, final_saves: FinalSaves) -> ChatDb:
+def context_budget(settings: Settings) -> ContextBudget:
+    """The history's token budget, counted with the configured model's tokenizer."""
+    return ContextBudget(counter_for_model(settings.LLM_MODEL), settings.history_max_tokens)
+
+
+def create_chat_db(
+    settings: Settings,
+    engine: AsyncEngine,
+    final_saves: FinalSaves,
+    budget: ContextBudget | None = None,
+) -> ChatDb:
     """agno's database for the configured schema, reporting its final saves to ``final_saves``."""
     return ChatDb(
         db_engine=engine,
         db_schema=checked_schema(settings.DB_SCHEMA),
         create_schema=True,
         history_runs=settings.HISTORY_RUNS,
+        budget=budget or context_budget(settings),
         final_saves=final_saves,
         save_retry_seconds=settings.FINAL_SAVE_RETRY_SECONDS,
     )
