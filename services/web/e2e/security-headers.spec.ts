@@ -71,12 +71,17 @@ test("a normal chat runs without a CSP violation", async ({ page }) => {
 
 test("a remote image in a reply is shown as a link and never requested", async ({ page }) => {
   const violations = await watchViolations(page);
-  const requested: string[] = [];
+  // What the page asked for (even if the CSP then blocked it), and what reached the network
+  // (answered here, so nothing leaves the machine even if the page got that far).
+  const attempted: string[] = [];
+  const reached: string[] = [];
   page.on("request", (r) => {
-    if (new URL(r.url()).hostname.endsWith("evil.example")) requested.push(r.url());
+    if (new URL(r.url()).hostname.endsWith("evil.example")) attempted.push(r.url());
   });
-  // Nothing may leave the machine even if the page tried.
-  await page.route("https://evil.example/**", (route) => route.fulfill({ status: 204 }));
+  await page.route("https://evil.example/**", (route) => {
+    reached.push(route.request().url());
+    return route.fulfill({ status: 204 });
+  });
   await register(page, uniqueEmail("leak"));
   // The stub's reply quotes the message's first words, so the reply holds the image markdown.
   await send(page, "![x](https://evil.example/leak.png) please");
@@ -87,7 +92,8 @@ test("a remote image in a reply is shown as a link and never requested", async (
   await expect(reply.locator("img")).toHaveCount(0);
   await page.reload();
   await expect(assistantMessages(page).last().getByRole("link", { name: "Image: x (evil.example)" })).toBeVisible();
-  expect(requested).toEqual([]);
+  expect(reached).toEqual([]);
+  expect(attempted).toEqual([]);
   expect(violations).toEqual([]);
 });
 
