@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport
 from parley_common.background import BackgroundWork
+from parley_common.body_limit import BodyLimitMiddleware
 from parley_common.drain import Lifecycle
 from parley_common.logs import configure_logging
 from parley_common.metrics import HttpMetrics
@@ -111,6 +112,9 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
 
     app.add_exception_handler(Exception, internal_error_handler("Internal Server Error", __name__))
 
+    # Outside the routes (authentication, validation), inside CORS and the request middleware,
+    # so a 413 carries the CORS headers and the request id and is logged like any answer.
+    app.add_middleware(BodyLimitMiddleware, default=settings.MAX_BODY_BYTES)
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,

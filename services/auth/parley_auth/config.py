@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     LOGIN_THROTTLE_BASE_SECONDS: int = Field(default=60, ge=1)
     LOGIN_THROTTLE_MAX_SECONDS: int = Field(default=3600, ge=1)
 
+    # Request bodies past this get 413 before they are read or authenticated. The largest valid
+    # body (registration: an email address, at most 254 characters, and a password of at most 128,
+    # even JSON-escaped at 12 bytes a character) stays under 6 KiB.
+    MAX_BODY_BYTES: int = Field(default=16 * 1024, ge=8 * 1024)
+
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Base of the links in mails (the web app serves /reset-password and /verify).
     PUBLIC_BASE_URL: str = "http://localhost:8080"

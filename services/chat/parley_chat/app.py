@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from parley_common.body_limit import BodyLimit, BodyLimitMiddleware
 from parley_common.drain import Lifecycle
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -136,6 +137,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Exception, internal_error_handler("internal error", "parley_chat.app")
     )
 
+    # Outside the routes (authentication, validation), inside CORS and the request middleware,
+    # so a 413 carries the CORS headers and the request id and is logged like any answer.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.MAX_BODY_BYTES,
+        routes=[BodyLimit(r"/api/chats/[^/]+/messages", settings.MAX_MESSAGE_BODY_BYTES)],
+    )
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,

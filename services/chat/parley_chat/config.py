@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
     SSE_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0)
 
+    # Request bodies past these get 413 before they are read or authenticated. A message's
+    # content is at most 32,000 characters (schemas.MessageCreate); JSON-escaped as \uXXXX
+    # surrogate pairs that is at most 384,000 bytes, so 512 KiB always fits a valid message.
+    # Every other body (a title: 200 characters) is far below 64 KiB.
+    MAX_BODY_BYTES: int = Field(default=64 * 1024, ge=1024)
+    MAX_MESSAGE_BODY_BYTES: int = Field(default=512 * 1024, ge=64 * 1024)
+
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     LOG_LEVEL: str = "INFO"
     LOG_JSON: bool = True

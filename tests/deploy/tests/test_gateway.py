@@ -128,6 +128,7 @@ def test_traefik_loads_every_router_and_middleware_without_errors(gateway: Gatew
     names = {m["name"]: m for m in middlewares if m["provider"] == "file"}
     assert set(names) == {
         "request-id@file",
+        "client-body@file",
         "security-headers@file",
         "auth-rate-limit@file",
         "api-rate-limit@file",

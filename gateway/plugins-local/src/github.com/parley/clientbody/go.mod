@@ -1,0 +1,3 @@
+module github.com/parley/clientbody
+
+go 1.22
