@@ -38,7 +38,8 @@ class Deploy:
         self.secrets = {
             "RESET_PASSWORD_TOKEN_SECRET": secrets.token_hex(24),
             "VERIFICATION_TOKEN_SECRET": secrets.token_hex(24),
-            "POSTGRES_PASSWORD": "unused",
+            "AUTH_DB_PASSWORD": "unused",
+            "CHAT_DB_PASSWORD": "unused",
             "LLM_API_KEY": "unused",
         }
 
@@ -125,7 +126,8 @@ def test_compose_environment_runs_in_production_mode(
     def env_of(name: str, database_url: str) -> dict[str, str]:
         raw: dict[str, Any] = services[name]["environment"]
         env = {k: deploy.local(interpolate(str(v), deploy.secrets)) for k, v in raw.items()}
-        assert env["DATABASE_URL"].startswith("postgresql://postgres:unused@postgres:5432/")
+        # Each service as its own role (deploy/compose/initdb.sh; test_database_roles.py).
+        assert env["DATABASE_URL"] == f"postgresql://parley_{name}:unused@postgres:5432/{name}"
         return {**env, "DATABASE_URL": database_url}  # the compose host `postgres` is not here
 
     start_and_check(
