@@ -17,6 +17,7 @@ from parley_common.drain import Lifecycle
 from parley_common.logs import configure_logging
 from parley_common.metrics import HttpMetrics
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_auth.config import Settings
 from parley_auth.db import create_engine, create_sessionmaker
@@ -82,9 +83,9 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     app = FastAPI(
         title="Parley auth",
         lifespan=lifespan,
-        docs_url="/auth/docs",
+        docs_url="/auth/docs" if settings.api_docs_enabled else None,
         redoc_url=None,
-        openapi_url="/auth/openapi.json",
+        openapi_url="/auth/openapi.json" if settings.api_docs_enabled else None,
         swagger_ui_oauth2_redirect_url="/auth/docs/oauth2-redirect",
     )
     app.state.runtime = runtime
@@ -130,4 +131,7 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
         logger="parley_auth.access",
         quiet_routes=health.QUIET_ROUTES,
     )
+    # Outermost, so logs and the refresh cookie see the client's scheme and address when (and
+    # only when) the peer is the gateway; `parley-auth serve` leaves this to the app.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.FORWARDED_ALLOW_IPS)
     return app

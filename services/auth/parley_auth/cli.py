@@ -52,8 +52,8 @@ def _serve(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+        # The app applies X-Forwarded-* itself, from FORWARDED_ALLOW_IPS peers only.
+        proxy_headers=False,
         log_config=None,
         access_log=False,
     )

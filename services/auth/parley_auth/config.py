@@ -75,7 +75,11 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     # JSON lines for log collectors; false: readable console lines (still without secrets).
     LOG_JSON: bool = True
+    # Peers whose X-Forwarded-Proto/-For are believed (comma-separated addresses or networks):
+    # the gateway only. Anyone else could claim https or any client address.
     FORWARDED_ALLOW_IPS: str = "127.0.0.1"
+    # /auth/docs and /auth/openapi.json; unset: on in development, off in production.
+    API_DOCS_ENABLED: bool | None = None
     # On SIGTERM, keep serving this long with /auth/healthz failing, so the gateway takes the
     # replica out before it closes its connections (no request lost to a closing socket).
     SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
@@ -85,6 +89,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.ENV == "production"
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return (not self.is_production) if self.API_DOCS_ENABLED is None else self.API_DOCS_ENABLED
 
     @property
     def async_database_url(self) -> str:

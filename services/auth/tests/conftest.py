@@ -154,13 +154,17 @@ def make_auth(make_settings: Callable[..., Settings]) -> AuthFactory:
 
     @asynccontextmanager
     async def run(
-        base_url: str = "http://testserver", real_mailer: bool = False, **overrides: Any
+        base_url: str = "http://testserver",
+        real_mailer: bool = False,
+        client_host: str = "127.0.0.1",
+        **overrides: Any,
     ) -> AsyncIterator[Auth]:
         settings = make_settings(**overrides)
         outbox = Outbox()
         app = create_app(settings, mailer=None if real_mailer else outbox)
         async with LifespanManager(app) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
+            # client_host: the peer's address as the service sees it (the gateway, or not).
+            transport = httpx.ASGITransport(app=manager.app, client=(client_host, 50_000))
             async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
                 yield Auth(app, client, settings, outbox, settings.DATABASE_URL)
 

@@ -35,6 +35,7 @@ async def test_login_returns_tokens_and_a_strict_httponly_cookie(auth: Auth) -> 
 
 
 async def test_cookie_is_secure_behind_an_https_proxy(auth: Auth) -> None:
+    # The test client connects from 127.0.0.1, the default FORWARDED_ALLOW_IPS (the gateway).)
     await auth.register("alice@example.com")
     response = await auth.login("alice@example.com", headers={"X-Forwarded-Proto": "https"})
     assert "secure" in {p.strip().lower() for p in cookie_header(response).split(";")}

@@ -16,6 +16,7 @@ from parley_common.drain import Lifecycle
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_chat.config import Settings
 from parley_chat.llm import make_openai_client
@@ -97,8 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Parley chat",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url="/api/docs" if settings.api_docs_enabled else None,
+        openapi_url="/api/openapi.json" if settings.api_docs_enabled else None,
         redoc_url=None,
     )
     app.state.lifecycle = Lifecycle()
@@ -160,4 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger="parley_chat.access",
         quiet_routes=health.QUIET_ROUTES,
     )
+    # Outermost, so logs and redirects see the client's scheme and address when (and only
+    # when) the peer is the gateway; `parley-chat serve` leaves this to the app.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.FORWARDED_ALLOW_IPS)
     return app

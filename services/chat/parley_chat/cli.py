@@ -41,8 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
         "host": args.host,
         "port": args.port,
         "log_config": None,
-        "proxy_headers": True,
-        "forwarded_allow_ips": "*",
+        # The app applies X-Forwarded-* itself, from FORWARDED_ALLOW_IPS peers only.
+        "proxy_headers": False,
         "timeout_graceful_shutdown": int(settings.SHUTDOWN_GRACE_SECONDS) + 5,
     }
     if args.workers > 1:

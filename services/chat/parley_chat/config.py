@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     MAX_MESSAGE_BODY_BYTES: int = Field(default=512 * 1024, ge=64 * 1024)
 
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
+    # Peers whose X-Forwarded-Proto/-For are believed (comma-separated addresses or networks):
+    # the gateway only. Anyone else could claim https or any client address.
+    FORWARDED_ALLOW_IPS: str = "127.0.0.1"
+    # /api/docs and /api/openapi.json; unset: on in development, off in production.
+    API_DOCS_ENABLED: bool | None = None
     LOG_LEVEL: str = "INFO"
     LOG_JSON: bool = True
 
@@ -145,6 +150,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.ENV == "production"
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return (not self.is_production) if self.API_DOCS_ENABLED is None else self.API_DOCS_ENABLED
 
     def production_problems(self) -> list[str]:
         """What makes these settings unfit for production (empty when fine)."""

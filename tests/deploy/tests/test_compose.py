@@ -55,7 +55,8 @@ def test_traefik_is_the_official_image_with_the_gateway_files(compose: dict[str,
     traefik = compose["services"]["traefik"]
     assert re.fullmatch(r"traefik:v3(\.\d+)*", traefik["image"])
     mounts = {v.split(":")[1] for v in traefik["volumes"]}
-    assert {"/etc/traefik/traefik.yml", "/etc/traefik/dynamic", "/plugins-local"} <= mounts
+    # The static config is the flags (test_compose_gateway.py); the routing is gateway/dynamic.
+    assert {"/etc/traefik/dynamic/routing", "/plugins-local"} <= mounts
     # The private entrypoint (8082) is published on the host's loopback only.
     private = [p for p in traefik["ports"] if p.endswith(":8082")]
     assert private and all(p.startswith("127.0.0.1:") for p in private)

@@ -14,6 +14,7 @@ from parley_deploy_checks import (
     file_middlewares,
     file_routes,
     load_yaml,
+    load_yaml_all,
     run_tool,
 )
 
@@ -139,10 +140,46 @@ def test_ingress_routes_match_the_file_provider(
     for route in crd_routes(docs):
         assert route.port in [p["port"] for p in services[route.service]["spec"]["ports"]]
     (ingress,) = [d for d in docs if d["kind"] == "IngressRoute"]
-    assert ingress["spec"]["entryPoints"] == ["web"]
+    assert ingress["spec"]["entryPoints"] == ["websecure"]
 
 
 def test_api_rule_does_not_catch_lookalike_paths() -> None:
     routes = file_routes(load_yaml(DYNAMIC))
     api = [r for r in routes if r.service == "chat"]
     assert [r.rule for r in api] == ["Path(`/api`) || PathPrefix(`/api/`)"]
+
+
+def test_routes_are_served_over_tls_only() -> None:
+    (ingress,) = [
+        d
+        for d in load_yaml_all((REPO_ROOT / "deploy" / "k8s" / "base" / "ingress.yaml").read_text())
+        if d["kind"] == "IngressRoute"
+    ]
+    assert ingress["spec"]["entryPoints"] == ["websecure"]
+    assert ingress["spec"]["tls"]["secretName"] == "parley-tls"
+
+
+def test_traefik_values_redirect_to_tls_and_share_one_trusted_proxy_list() -> None:
+    path = REPO_ROOT / "deploy" / "k8s" / "traefik-values.yaml"
+    values = load_yaml(path)
+    ports = values["ports"]
+    assert ports["web"]["redirections"]["entryPoint"] == {
+        "to": "websecure",
+        "scheme": "https",
+        "permanent": True,
+    }
+    assert ports["websecure"]["tls"]["enabled"] is True
+    assert ports["websecure"]["exposedPort"] == 443 and ports["websecure"]["port"] == 8443
+    assert ports["websecure"]["transport"] == ports["web"]["transport"]  # streams are not cut
+    # One list (the YAML anchor &trustedProxies) feeds both entrypoints' headers and PROXY.
+    text = "\n".join(
+        line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")
+    )
+    assert text.count("&trustedProxies") == 1 and text.count("*trustedProxies") == 3
+    lists = [
+        ports[name][kind]["trustedIPs"]
+        for name in ("web", "websecure")
+        for kind in ("forwardedHeaders", "proxyProtocol")
+    ]
+    assert all(trusted == lists[0] for trusted in lists)
+    assert "traefik" not in ports or "forwardedHeaders" not in ports["traefik"]

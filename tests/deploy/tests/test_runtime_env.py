@@ -8,7 +8,6 @@ that an operator would provide filled in with test values.
 
 from __future__ import annotations
 
-import re
 import secrets
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from parley_deploy_checks import REPO_ROOT, load_yaml, load_yaml_all, run_tool
+from parley_deploy_checks.compose import interpolate
 from parley_devstack import ProcessGroup, ProcessSpec
 from parley_devstack.ports import free_port_block
 from parley_devstack.stack import executable
@@ -27,20 +27,6 @@ from parley_testing import DatabaseFactory
 
 pytestmark = pytest.mark.timeout(300)  # migrations + two services, twice; slow when busy
 PASSWORD = "a long enough passphrase"
-
-
-def interpolate(value: str, variables: dict[str, str]) -> str:
-    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} forms."""
-
-    def one(match: re.Match[str]) -> str:
-        name, op, rest = match.group(1), match.group(2), match.group(3) or ""
-        if name in variables:
-            return variables[name]
-        if op == ":-":
-            return rest
-        raise AssertionError(f"compose needs {name}: {rest}")
-
-    return re.sub(r"\$\{([A-Z_]+)(?:(:[-?])([^}]*))?\}", one, value)
 
 
 class Deploy:
@@ -52,7 +38,8 @@ class Deploy:
         self.secrets = {
             "RESET_PASSWORD_TOKEN_SECRET": secrets.token_hex(24),
             "VERIFICATION_TOKEN_SECRET": secrets.token_hex(24),
-            "POSTGRES_PASSWORD": "unused",
+            "AUTH_DB_PASSWORD": "unused",
+            "CHAT_DB_PASSWORD": "unused",
             "LLM_API_KEY": "unused",
         }
 
@@ -139,7 +126,8 @@ def test_compose_environment_runs_in_production_mode(
     def env_of(name: str, database_url: str) -> dict[str, str]:
         raw: dict[str, Any] = services[name]["environment"]
         env = {k: deploy.local(interpolate(str(v), deploy.secrets)) for k, v in raw.items()}
-        assert env["DATABASE_URL"].startswith("postgresql://postgres:unused@postgres:5432/")
+        # Each service as its own role (deploy/compose/initdb.sh; test_database_roles.py).
+        assert env["DATABASE_URL"] == f"postgresql://parley_{name}:unused@postgres:5432/{name}"
         return {**env, "DATABASE_URL": database_url}  # the compose host `postgres` is not here
 
     start_and_check(

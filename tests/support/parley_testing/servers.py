@@ -51,6 +51,8 @@ def serve_asgi(
         app,
         log_level=log_level,
         access_log=False,
+        # As `parley-* serve`: the apps apply X-Forwarded-* themselves (FORWARDED_ALLOW_IPS).
+        proxy_headers=False,
         timeout_graceful_shutdown=graceful_shutdown_s,
     )
     server = uvicorn.Server(config)

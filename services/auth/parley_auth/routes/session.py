@@ -22,10 +22,11 @@ LOGIN_TOO_MANY_ATTEMPTS = "LOGIN_TOO_MANY_ATTEMPTS"
 router = APIRouter(prefix="/auth", tags=["session"])
 
 
-def _is_https(request: Request) -> bool:
-    # Behind the gateway TLS ends at the proxy, which says so in X-Forwarded-Proto.
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or forwarded == "https"
+def _secure_cookie(runtime: Runtime, request: Request) -> bool:
+    # Production is served over https whatever a hop says. Elsewhere the scheme is the client's:
+    # behind the gateway TLS ends at the proxy, whose X-Forwarded-Proto the app believes only
+    # from FORWARDED_ALLOW_IPS (a client's own header does not count).
+    return runtime.settings.is_production or request.url.scheme == "https"
 
 
 def _token_response(
@@ -38,7 +39,7 @@ def _token_response(
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_is_https(request),
+        secure=_secure_cookie(runtime, request),
     )
     response.headers["Cache-Control"] = "no-store"
     return TokenPair(
@@ -133,6 +134,6 @@ async def logout(
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_is_https(request),
+        secure=_secure_cookie(runtime, request),
     )
     return response
