@@ -96,30 +96,31 @@ const NEAR_TOP_PX = 600;
 
 /** Where older messages load, or failed to: over the top of the list, so nothing below moves. */
 function OlderStatus({ older }: { older: OlderMessages }) {
-  if (older.error) {
+  // A retry keeps the last error until it succeeds: while it runs, it is loading.
+  if (older.loading) {
     return (
-      <div
-        role="alert"
-        className="pointer-events-auto flex items-center gap-3 rounded-lg border border-destructive/30 bg-background px-3 py-2 text-sm text-destructive shadow-sm"
+      <p
+        role="status"
+        className="pointer-events-auto flex items-center gap-2 rounded-full border bg-background px-3 py-1 text-xs text-muted-foreground shadow-sm"
       >
-        <AlertCircle className="size-4 shrink-0" aria-hidden />
-        <span>Earlier messages could not be loaded: {older.error}</span>
-        <Button size="sm" variant="outline" className="text-foreground" onClick={older.load}>
-          <RotateCcw aria-hidden />
-          Retry
-        </Button>
-      </div>
+        <Loader2 className="size-3.5 animate-spin" aria-hidden />
+        Loading earlier messages…
+      </p>
     );
   }
-  if (!older.loading) return null;
+  if (!older.error) return null;
   return (
-    <p
-      role="status"
-      className="flex items-center gap-2 rounded-full border bg-background px-3 py-1 text-xs text-muted-foreground shadow-sm"
+    <div
+      role="alert"
+      className="pointer-events-auto flex items-center gap-3 rounded-lg border border-destructive/30 bg-background px-3 py-2 text-sm text-destructive shadow-sm"
     >
-      <Loader2 className="size-3.5 animate-spin" aria-hidden />
-      Loading earlier messages…
-    </p>
+      <AlertCircle className="size-4 shrink-0" aria-hidden />
+      <span>Earlier messages could not be loaded: {older.error}</span>
+      <Button size="sm" variant="outline" className="text-foreground" onClick={older.load}>
+        <RotateCcw aria-hidden />
+        Retry
+      </Button>
+    </div>
   );
 }
 
@@ -141,7 +142,6 @@ export function MessageList({
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
-  const firstKey = useRef<string | undefined>(undefined);
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual is the maintained virtualizer we use.
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -149,6 +149,9 @@ export function MessageList({
     estimateSize: () => 96,
     overscan: 6,
     getItemKey: (index) => rows[index]!.key,
+    // Rows put above the first one (an older page) keep the row at the top of the view where it
+    // was: the virtualizer finds it by key in the new rows and moves the scroll by the rows added.
+    anchorTo: "end",
   });
   const totalSize = virtualizer.getTotalSize();
   const lastContent = rows.at(-1)?.content;
@@ -165,20 +168,6 @@ export function MessageList({
     if (element && stickToBottom.current) element.scrollTop = element.scrollHeight;
   }, [rows.length, lastContent, totalSize]);
 
-  useLayoutEffect(() => {
-    // Rows put above the first one (an older page): move down by their height, before paint, so
-    // the rows on screen stay where they were. Their sizes are estimates until measured; the
-    // virtualizer then corrects the scroll for each row above the view as it measures it.
-    const before = firstKey.current;
-    firstKey.current = rows[0]?.key;
-    const element = scrollRef.current;
-    if (!element || !before || before === rows[0]?.key || stickToBottom.current) return;
-    const added = rows.findIndex((row) => row.key === before);
-    if (added <= 0) return;
-    const start = virtualizer.measurementsCache[added]?.start ?? 0;
-    element.scrollTop += start;
-  }, [rows, virtualizer]);
-
   const { more, loading, error, load } = older;
   const loadIfNearTop = () => {
     const element = scrollRef.current;
@@ -194,7 +183,7 @@ export function MessageList({
   return (
     <div
       ref={scrollRef}
-      // The browser's own scroll anchoring would fight the correction above.
+      // The browser's own scroll anchoring would fight the virtualizer's (anchorTo above).
       className="min-h-0 flex-1 overflow-y-auto [overflow-anchor:none]"
       role="log"
       aria-label="Conversation"
@@ -206,7 +195,7 @@ export function MessageList({
         if (!stickToBottom.current) loadIfNearTop();
       }}
     >
-      <div className="pointer-events-none sticky top-2 z-10 flex h-0 justify-center overflow-visible">
+      <div className="pointer-events-none sticky top-2 z-10 flex h-0 items-start justify-center overflow-visible">
         <OlderStatus older={older} />
       </div>
       <div className="relative mx-auto w-full max-w-3xl px-4 sm:px-6" style={{ height: totalSize + 24 }}>
