@@ -80,8 +80,13 @@ export class ApiClient {
     });
   }
 
-  getChat(id: string): Promise<ChatDetail> {
-    return this.json<ChatDetail>(`/api/chats/${encodeURIComponent(id)}`);
+  /** A page of the chat's turns: the newest ones, or those just before `before` (an `older_cursor`). */
+  getChat(id: string, before: string | null = null, limit?: number): Promise<ChatDetail> {
+    const query = new URLSearchParams();
+    if (before) query.set("before", before);
+    if (limit) query.set("limit", String(limit));
+    const search = query.size ? `?${query}` : "";
+    return this.json<ChatDetail>(`/api/chats/${encodeURIComponent(id)}${search}`);
   }
 
   renameChat(id: string, title: string): Promise<ChatSummary> {

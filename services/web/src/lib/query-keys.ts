@@ -5,6 +5,9 @@
 export const queryKeys = {
   /** The sidebar's chat list (an infinite query of `ChatPage`s). */
   chats: () => ["chats"] as const,
-  /** One chat with its messages (`ChatDetail`); null while the page is a new, unsaved chat. */
+  /**
+   * One chat, an infinite query of its pages of turns (`ChatPages` in chat-pages.ts: newest page
+   * first, then older ones as the reader scrolls up); null while the page is a new, unsaved chat.
+   */
   chat: (chatId: string | null) => ["chat", chatId] as const,
 };

@@ -18,10 +18,14 @@ export interface ChatSummary {
   updated_at: string;
 }
 
+/** One page of a chat: its newest turns, or those before a cursor (`ApiClient.getChat`). */
 export interface ChatDetail extends ChatSummary {
+  /** The page's messages, oldest first. */
   messages: ChatMessage[];
   /** The run still in flight, if any (its reply is not in `messages`): follow it with GET /runs/{id}/events. */
   active_run_id: string | null;
+  /** Older turns exist: pass it as `before` for the page just before this one; null on the first page. */
+  older_cursor: string | null;
 }
 
 export interface ChatPage {

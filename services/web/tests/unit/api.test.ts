@@ -30,6 +30,14 @@ describe("ApiClient", () => {
     expect(tokens.refreshes()).toBe(0);
   });
 
+  it("reads a chat's newest page unasked, and the page before with its cursor", async () => {
+    const server = new FakeServer().on("GET", /^\/api\/chats\/c1$/, () => json(200, { id: "c1", messages: [] }));
+    const api = new ApiClient({ fetch: server.fetch, tokens: tokenSource("t1", "t2").source });
+    await api.getChat("c1");
+    await api.getChat("c1", "dHVybjo1MA", 20);
+    expect(server.requests.map((r) => r.path)).toEqual(["/api/chats/c1", "/api/chats/c1?before=dHVybjo1MA&limit=20"]);
+  });
+
   it("on a 401 refreshes once and retries once with the new token", async () => {
     const server = new FakeServer().on("GET", /^\/api\/chats\/c1$/, (r) =>
       r.headers.get("Authorization") === "Bearer fresh" ? json(200, { id: "c1", messages: [] }) : json(401, { detail: "Token expired" }),

@@ -1,6 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 
+import { chatMessages, newestPage, singlePage, withNewestPage, type ChatPages } from "@/lib/chat-pages";
 import { queryKeys } from "@/lib/query-keys";
 import type { Reply } from "@/lib/replies/store";
 import { refreshAfterReply, TITLE_CHECKS_MS } from "@/lib/reply-cache";
@@ -26,8 +27,8 @@ function finished(patch: Partial<Reply> = {}): Reply {
 
 function setup(title: string | null = null) {
   const queryClient = new QueryClient();
-  const chat: ChatDetail = { id: "c1", title, created_at: "", updated_at: "", messages: [], active_run_id: "r1" };
-  queryClient.setQueryData(queryKeys.chat("c1"), chat);
+  const chat: ChatDetail = { id: "c1", title, created_at: "", updated_at: "", messages: [], active_run_id: "r1", older_cursor: null };
+  queryClient.setQueryData(queryKeys.chat("c1"), singlePage(chat));
   const invalidated: string[] = [];
   const original = queryClient.invalidateQueries.bind(queryClient);
   queryClient.invalidateQueries = ((filters?: { queryKey?: readonly unknown[] }) => {
@@ -45,11 +46,34 @@ describe("refreshAfterReply", () => {
   it("shows the finished reply at once, forgets the live one and refetches the chat and the list", () => {
     const { queryClient, invalidated, dismissed, run } = setup();
     run(finished());
-    const chat = queryClient.getQueryData<ChatDetail>(queryKeys.chat("c1"))!;
+    const chat = newestPage(queryClient.getQueryData<ChatPages>(queryKeys.chat("c1")))!;
     expect(chat.active_run_id).toBeNull();
     expect(chat.messages.map((m) => `${m.role}:${m.content}`)).toEqual(["user:Hi", "assistant:Hello"]);
     expect(dismissed).toEqual(["c1"]);
     expect(invalidated).toEqual([JSON.stringify(["chat", "c1"]), JSON.stringify(["chats"])]);
+  });
+
+  it("puts the finished reply in the newest page only, and keeps the older pages loaded", () => {
+    const { queryClient, run } = setup();
+    const newest = newestPage(queryClient.getQueryData<ChatPages>(queryKeys.chat("c1")))!;
+    const older: ChatDetail = {
+      ...newest,
+      active_run_id: null,
+      messages: [
+        { id: "r0:user", role: "user", content: "First", status: "completed", created_at: "" },
+        { id: "r0:assistant", role: "assistant", content: "Reply", status: "completed", created_at: "" },
+      ],
+    };
+    queryClient.setQueryData<ChatPages>(queryKeys.chat("c1"), {
+      pages: [{ ...newest, older_cursor: "before-r1" }, older],
+      pageParams: [null, "before-r1"],
+    });
+    run(finished());
+    const data = queryClient.getQueryData<ChatPages>(queryKeys.chat("c1"))!;
+    expect(data.pages[1]).toBe(older);
+    expect(data.pageParams).toEqual([null, "before-r1"]);
+    expect(chatMessages(data).map((m) => m.content)).toEqual(["First", "Reply", "Hi", "Hello"]);
+    expect(data.pages[0]!.active_run_id).toBeNull();
   });
 
   it("looks again for the server's title until the chat has one", () => {
@@ -59,7 +83,7 @@ describe("refreshAfterReply", () => {
     invalidated.length = 0;
     timers[0]!.fn();
     expect(invalidated).toEqual([JSON.stringify(["chats"]), JSON.stringify(["chat", "c1"])]);
-    queryClient.setQueryData<ChatDetail>(queryKeys.chat("c1"), (old) => old && { ...old, title: "Greetings" });
+    queryClient.setQueryData<ChatPages>(queryKeys.chat("c1"), (old) => withNewestPage(old, (page) => ({ ...page, title: "Greetings" })));
     invalidated.length = 0;
     timers[1]!.fn();
     expect(invalidated).toEqual([]);
@@ -68,7 +92,7 @@ describe("refreshAfterReply", () => {
   it("leaves a message refused before any run started alone: it stays with its error and Retry", () => {
     const { queryClient, invalidated, timers, dismissed, run } = setup();
     run(finished({ runId: null, outcome: "error", error: { code: "RUN_IN_PROGRESS", message: "busy" } }));
-    expect(queryClient.getQueryData<ChatDetail>(queryKeys.chat("c1"))!.messages).toEqual([]);
+    expect(newestPage(queryClient.getQueryData<ChatPages>(queryKeys.chat("c1")))!.messages).toEqual([]);
     expect(dismissed).toEqual([]);
     expect(invalidated).toEqual([]);
     expect(timers).toEqual([]);

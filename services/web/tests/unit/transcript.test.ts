@@ -26,7 +26,7 @@ function reply(patch: Partial<LiveReply> = {}): LiveReply {
 }
 
 function detail(messages: ChatMessage[], active_run_id: string | null = null): ChatDetail {
-  return { id: "c1", title: null, created_at: "", updated_at: "", messages, active_run_id };
+  return { id: "c1", title: null, created_at: "", updated_at: "", messages, active_run_id, older_cursor: null };
 }
 
 /** What a reader of the screen sees: who says what, in which state. */

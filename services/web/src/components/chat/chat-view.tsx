@@ -1,6 +1,6 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertCircle, Loader2, Menu, MessagesSquare } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -14,6 +14,7 @@ import { useReplies } from "@/components/providers";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
+import { chatMessages, newestPage, olderCursor, singlePage, type ChatPages } from "@/lib/chat-pages";
 import { ApiError, describeError } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
 import { isActive } from "@/lib/replies/store";
@@ -33,13 +34,17 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const reply = chatId ? replies.get(chatId) : undefined;
   const running = isActive(reply);
 
-  const detail = useQuery({
+  // Newest page first; scrolling to the top fetches the page before (see MessageList).
+  const detail = useInfiniteQuery<ChatDetail, Error, ChatPages, ReturnType<typeof queryKeys.chat>, string | null>({
     queryKey: queryKeys.chat(chatId),
-    queryFn: () => api.getChat(chatId!),
+    queryFn: ({ pageParam }) => api.getChat(chatId!, pageParam),
+    initialPageParam: null,
+    getNextPageParam: olderCursor,
     enabled: !!chatId,
   });
 
-  const loaded = detail.data;
+  const messages = useMemo(() => chatMessages(detail.data), [detail.data]);
+  const loaded = newestPage(detail.data);
   const activeRunId = loaded?.active_run_id;
   const lastQuestion = loaded?.messages.findLast((m) => m.role === "user")?.content;
   const detailLoaded = !!loaded;
@@ -53,8 +58,8 @@ export function ChatView({ chatId }: { chatId: string | null }) {
 
   const lastFailure = chatId ? replies.failure(chatId) : undefined;
   const rows = useMemo(
-    () => transcriptRows(detail.data?.messages ?? [], reply, lastFailure),
-    [detail.data, reply, lastFailure],
+    () => transcriptRows(messages, reply, lastFailure),
+    [messages, reply, lastFailure],
   );
 
   async function send(content: string): Promise<boolean> {
@@ -63,7 +68,10 @@ export function ChatView({ chatId }: { chatId: string | null }) {
     if (!id) {
       try {
         const chat = await api.createChat();
-        queryClient.setQueryData<ChatDetail>(queryKeys.chat(chat.id), { ...chat, messages: [], active_run_id: null });
+        queryClient.setQueryData<ChatPages>(
+          queryKeys.chat(chat.id),
+          singlePage({ ...chat, messages: [], active_run_id: null, older_cursor: null }),
+        );
         void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
         id = chat.id;
       } catch (error) {
@@ -80,7 +88,9 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   }
 
   const notFound = detail.error instanceof ApiError && detail.error.status === 404;
-  const title = chatId ? (detail.data?.title ?? (detail.isPending ? "" : "New chat")) : "New chat";
+  const title = chatId ? (loaded?.title ?? (detail.isPending ? "" : "New chat")) : "New chat";
+  // An older page that failed is shown at the top of the list with Retry, not here.
+  const olderFailed = detail.isFetchNextPageError;
 
   return (
     <div className="flex h-dvh min-w-0 flex-1 flex-col">
@@ -126,10 +136,20 @@ export function ChatView({ chatId }: { chatId: string | null }) {
           </p>
         </div>
       ) : (
-        <MessageList rows={rows} running={running} onRetry={(content) => void send(content)} />
+        <MessageList
+          rows={rows}
+          running={running}
+          onRetry={(content) => void send(content)}
+          older={{
+            more: detail.hasNextPage,
+            loading: detail.isFetchingNextPage,
+            error: olderFailed ? describeError(detail.error) : null,
+            load: () => void detail.fetchNextPage({ cancelRefetch: false }),
+          }}
+        />
       )}
 
-      {(createError || (detail.error && !notFound)) && (
+      {(createError || (detail.error && !notFound && !olderFailed)) && (
         <div className="mx-auto w-full max-w-3xl px-4">
           <Alert variant="destructive" className="mb-2">
             <AlertCircle aria-hidden />

@@ -1,8 +1,8 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { AlertCircle, Bot, CircleStop, RotateCcw } from "lucide-react";
-import { memo, useLayoutEffect, useRef } from "react";
+import { AlertCircle, Bot, CircleStop, Loader2, RotateCcw } from "lucide-react";
+import { memo, useEffect, useLayoutEffect, useRef } from "react";
 
 import { Markdown } from "@/components/chat/markdown";
 import { Button } from "@/components/ui/button";
@@ -81,15 +81,64 @@ const MessageRow = memo(function MessageRow({
   );
 });
 
-/** The conversation, virtualized: only the messages on screen are in the DOM. */
+/** The older messages of a chat read page by page. */
+export interface OlderMessages {
+  /** The server has turns before the first row. */
+  more: boolean;
+  loading: boolean;
+  /** Why the last page could not be loaded, in words. */
+  error: string | null;
+  load: () => void;
+}
+
+/** How close to the top (px) the reader gets before the page before is fetched. */
+const NEAR_TOP_PX = 600;
+
+/** Where older messages load, or failed to: over the top of the list, so nothing below moves. */
+function OlderStatus({ older }: { older: OlderMessages }) {
+  // A retry keeps the last error until it succeeds: while it runs, it is loading.
+  if (older.loading) {
+    return (
+      <p
+        role="status"
+        className="pointer-events-auto flex items-center gap-2 rounded-full border bg-background px-3 py-1 text-xs text-muted-foreground shadow-sm"
+      >
+        <Loader2 className="size-3.5 animate-spin" aria-hidden />
+        Loading earlier messages…
+      </p>
+    );
+  }
+  if (!older.error) return null;
+  return (
+    <div
+      role="alert"
+      className="pointer-events-auto flex items-center gap-3 rounded-lg border border-destructive/30 bg-background px-3 py-2 text-sm text-destructive shadow-sm"
+    >
+      <AlertCircle className="size-4 shrink-0" aria-hidden />
+      <span>Earlier messages could not be loaded: {older.error}</span>
+      <Button size="sm" variant="outline" className="text-foreground" onClick={older.load}>
+        <RotateCcw aria-hidden />
+        Retry
+      </Button>
+    </div>
+  );
+}
+
+/**
+ * The conversation, virtualized: only the messages on screen are in the DOM. It opens at the
+ * end; near the top it asks for older messages, and when they arrive above the first row the
+ * view stays on the messages the reader was looking at.
+ */
 export function MessageList({
   rows,
   onRetry,
   running,
+  older,
 }: {
   rows: Row[];
   onRetry: (content: string) => void;
   running: boolean;
+  older: OlderMessages;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
@@ -100,9 +149,18 @@ export function MessageList({
     estimateSize: () => 96,
     overscan: 6,
     getItemKey: (index) => rows[index]!.key,
+    // Rows put above the first one (an older page) keep the row at the top of the view where it
+    // was: the virtualizer finds it by key in the new rows and moves the scroll by the rows added.
+    anchorTo: "end",
   });
   const totalSize = virtualizer.getTotalSize();
   const lastContent = rows.at(-1)?.content;
+
+  useLayoutEffect(() => {
+    // A reply starting (a message just sent) brings the reader back to the end, wherever they
+    // were reading.
+    if (running) stickToBottom.current = true;
+  }, [running]);
 
   useLayoutEffect(() => {
     const element = scrollRef.current;
@@ -110,18 +168,36 @@ export function MessageList({
     if (element && stickToBottom.current) element.scrollTop = element.scrollHeight;
   }, [rows.length, lastContent, totalSize]);
 
+  const { more, loading, error, load } = older;
+  const loadIfNearTop = () => {
+    const element = scrollRef.current;
+    if (element && more && !loading && !error && element.scrollTop < NEAR_TOP_PX) load();
+  };
+  useEffect(() => {
+    // Still near the top once a page has arrived: the next one. The first page opens at the
+    // end, so this does not fire on open, unless it is too short to scroll at all.
+    const element = scrollRef.current;
+    if (!stickToBottom.current || (element && element.scrollHeight <= element.clientHeight)) loadIfNearTop();
+  });
+
   return (
     <div
       ref={scrollRef}
-      className="min-h-0 flex-1 overflow-y-auto"
+      // The browser's own scroll anchoring would fight the virtualizer's (anchorTo above).
+      className="min-h-0 flex-1 overflow-y-auto [overflow-anchor:none]"
       role="log"
       aria-label="Conversation"
+      aria-busy={loading}
       tabIndex={0}
       onScroll={(e) => {
         const el = e.currentTarget;
         stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 120;
+        if (!stickToBottom.current) loadIfNearTop();
       }}
     >
+      <div className="pointer-events-none sticky top-2 z-10 flex h-0 items-start justify-center overflow-visible">
+        <OlderStatus older={older} />
+      </div>
       <div className="relative mx-auto w-full max-w-3xl px-4 sm:px-6" style={{ height: totalSize + 24 }}>
         {virtualizer.getVirtualItems().map((item) => (
           <div
