@@ -173,8 +173,7 @@ async def chat_length_section(stack: Stack, plan: Plan, samples: int = 20) -> di
     window_sid = await _seed_chat(target, url, user, seed_turns, "window turn")
     detail = await _timed_gets(url, f"/api/chats/{sid}", user, samples)
     async with httpx.AsyncClient(base_url=url, timeout=60.0) as http:
-        check = await http.get(f"/api/chats/{sid}", headers=user.headers)
-        stored_turns = len(check.json()["messages"]) // 2
+        stored_turns = await _count_turns(http, sid, user)
 
         kinds = ("new", "window", "long")
         series: dict[str, dict[str, list[float]]] = {k: {"ttft": [], "total": []} for k in kinds}
@@ -213,3 +212,15 @@ async def _titled_chat(http: httpx.AsyncClient, user: VirtualUser) -> str:
     response.raise_for_status()
     chat_id: str = response.json()["id"]
     return chat_id
+
+
+async def _count_turns(http: httpx.AsyncClient, chat_id: str, user: VirtualUser) -> int:
+    """The chat's stored turns, read page by page as a client would (the detail is paged)."""
+    turns = 0
+    params: dict[str, Any] = {"limit": 200}
+    while True:
+        page = (await http.get(f"/api/chats/{chat_id}", params=params, headers=user.headers)).json()
+        turns += len(page["messages"]) // 2
+        if page["older_cursor"] is None:
+            return turns
+        params["before"] = page["older_cursor"]
