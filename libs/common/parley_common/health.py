@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from parley_common.drain import Lifecycle
 from parley_common.metrics import HttpMetrics
+from parley_common.openapi import responses
 
 
 def draining(request: Request) -> JSONResponse | None:
@@ -26,7 +27,11 @@ def health_router(healthz_path: str) -> APIRouter:
     """
     router = APIRouter()
 
-    @router.get(healthz_path, response_model=None)
+    @router.get(
+        healthz_path,
+        response_model=None,
+        responses=responses(503, describe={503: "shutting down"}),
+    )
     async def healthz(request: Request) -> dict[str, str] | JSONResponse:
         """The process is alive (no dependency checked); 503 once it is shutting down."""
         return draining(request) or {"status": "ok"}

@@ -13,10 +13,12 @@ from fastapi_users import FastAPIUsers
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport
 from parley_common.background import BackgroundWork
 from parley_common.body_limit import BodyLimitMiddleware
+from parley_common.db_errors import add_database_error_handlers
 from parley_common.drain import Lifecycle
 from parley_common.logs import configure_logging
 from parley_common.metrics import HttpMetrics
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
+from parley_common.openapi import declare, has_body
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_auth.config import Settings
@@ -102,15 +104,18 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(jwks.router)
     app.include_router(session.router)
-    app.include_router(
-        users.get_register_router(UserRead, UserCreate), prefix="/auth", tags=["auth"]
-    )
-    app.include_router(users.get_reset_password_router(), prefix="/auth", tags=["auth"])
-    app.include_router(users.get_verify_router(UserRead), prefix="/auth", tags=["auth"])
-    app.include_router(
-        users.get_users_router(UserRead, UserUpdate), prefix="/auth/users", tags=["users"]
-    )
+    # fastapi-users declares its own statuses; ours come on top: the body limit, the database.
+    for router, prefix, tags in (
+        (users.get_register_router(UserRead, UserCreate), "/auth", ["auth"]),
+        (users.get_reset_password_router(), "/auth", ["auth"]),
+        (users.get_verify_router(UserRead), "/auth", ["auth"]),
+        (users.get_users_router(UserRead, UserUpdate), "/auth/users", ["users"]),
+    ):
+        declare(router, 413, 422, when=has_body)
+        declare(router, 503)
+        app.include_router(router, prefix=prefix, tags=list(tags))
 
+    add_database_error_handlers(app, __name__)
     app.add_exception_handler(Exception, internal_error_handler("Internal Server Error", __name__))
 
     # Outside the routes (authentication, validation), inside CORS and the request middleware,

@@ -12,10 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from parley_common.body_limit import BodyLimit, BodyLimitMiddleware
+from parley_common.db_errors import add_database_error_handlers
 from parley_common.drain import Lifecycle
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_chat.config import Settings
@@ -117,23 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"detail": errors}, status_code=422)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
-    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
-        log.error("database_error", error=type(exc).__name__)
-        return JSONResponse({"detail": "database unavailable"}, status_code=503)
-
-    @app.exception_handler(PoolTimeout)
-    async def _pool_exhausted(request: Request, exc: Exception) -> JSONResponse:
-        # Every database connection of this process stayed busy for DB_POOL_TIMEOUT_SECONDS:
-        # an overload, so the client may retry (and the gateway may try another replica).
-        log.warning("database_pool_exhausted")
-        return JSONResponse(
-            {"detail": "service busy, retry shortly"},
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
+    add_database_error_handlers(app, "parley_chat.app")
     app.add_exception_handler(
         Exception, internal_error_handler("internal error", "parley_chat.app")
     )

@@ -8,6 +8,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from parley_common.health import draining, health_router
+from parley_common.openapi import responses
 from sqlalchemy import text
 
 from parley_auth.deps import RuntimeDep
@@ -24,7 +25,7 @@ router.include_router(health_router("/auth/healthz"))
 @router.get(
     "/auth/readyz",
     response_model=None,
-    responses={503: {"description": "database unavailable or shutting down"}},
+    responses=responses(503, describe={503: "database unavailable or shutting down"}),
 )
 async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The database answers."""

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Cookie, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users.router.common import ErrorCode
+from parley_common.openapi import responses
 
 from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
 from parley_auth.refresh import InvalidRefreshToken
@@ -19,7 +20,8 @@ COOKIE_PATH = "/auth"
 INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
 LOGIN_TOO_MANY_ATTEMPTS = "LOGIN_TOO_MANY_ATTEMPTS"
 
-router = APIRouter(prefix="/auth", tags=["session"])
+# Every route has a body (form or JSON) and reads the database.
+router = APIRouter(prefix="/auth", tags=["session"], responses=responses(413, 422, 503))
 
 
 def _secure_cookie(runtime: Runtime, request: Request) -> bool:
@@ -58,10 +60,14 @@ def _presented_token(body: RefreshRequest | None, cookie: str | None) -> str | N
 @router.post(
     "/login",
     response_model=TokenPair,
-    responses={
-        400: {"description": "LOGIN_BAD_CREDENTIALS"},
-        429: {"description": "LOGIN_TOO_MANY_ATTEMPTS, see Retry-After"},
-    },
+    responses=responses(
+        400,
+        429,
+        describe={
+            400: ErrorCode.LOGIN_BAD_CREDENTIALS,
+            429: f"{LOGIN_TOO_MANY_ATTEMPTS}, see Retry-After",
+        },
+    ),
 )
 async def login(
     request: Request,
@@ -93,7 +99,7 @@ async def login(
 @router.post(
     "/refresh",
     response_model=TokenPair,
-    responses={401: {"description": INVALID_REFRESH_TOKEN}},
+    responses=responses(401, describe={401: INVALID_REFRESH_TOKEN}),
 )
 async def refresh(
     request: Request,

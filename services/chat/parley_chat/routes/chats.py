@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
+from parley_common.openapi import event_stream, responses
 
 from parley_chat import chats
 from parley_chat.deps import CurrentUser, RuntimeDep
@@ -15,7 +16,8 @@ from parley_chat.observability import Metrics
 from parley_chat.runs import AGENT_ID, KEEPALIVE, Batch, ChatBusy, ChatNotFound, RunNotActive
 from parley_chat.schemas import ChatCreate, ChatDetail, ChatList, ChatOut, ChatUpdate, MessageCreate
 
-router = APIRouter(prefix="/api/chats", tags=["chats"])
+# Every route checks the token, validates its path or query and reads the database.
+router = APIRouter(prefix="/api/chats", tags=["chats"], responses=responses(401, 422, 503))
 
 NOT_FOUND = "chat not found"
 MESSAGE_TOO_LONG = "message_too_long"
@@ -55,7 +57,9 @@ async def list_chats(
     return ChatList(items=[chats.chat_out(r) for r in page], next_cursor=next_cursor)
 
 
-@router.post("", response_model=ChatOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=ChatOut, status_code=status.HTTP_201_CREATED, responses=responses(413)
+)
 async def create_chat(
     user: CurrentUser, runtime: RuntimeDep, body: ChatCreate | None = None
 ) -> ChatOut:
@@ -64,7 +68,7 @@ async def create_chat(
     return chats.chat_out(row)
 
 
-@router.get("/{chat_id}", response_model=ChatDetail, responses={404: {}, 422: {}})
+@router.get("/{chat_id}", response_model=ChatDetail, responses=responses(404))
 async def get_chat(
     chat_id: uuid.UUID,
     user: CurrentUser,
@@ -83,7 +87,7 @@ async def get_chat(
     return chats.chat_detail(found)
 
 
-@router.patch("/{chat_id}", response_model=ChatOut)
+@router.patch("/{chat_id}", response_model=ChatOut, responses=responses(404, 413))
 async def rename_chat(
     chat_id: uuid.UUID, body: ChatUpdate, user: CurrentUser, runtime: RuntimeDep
 ) -> ChatOut:
@@ -93,7 +97,7 @@ async def rename_chat(
     return chats.chat_out(row)
 
 
-@router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
 async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep) -> Response:
     if not await runtime.queries.delete_chat(str(chat_id), user.user_id):
         raise _not_found()
@@ -103,7 +107,20 @@ async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep
 
 @router.post(
     "/{chat_id}/messages",
-    responses={200: {"content": {"text/event-stream": {}}}, 404: {}, 409: {}, 422: {}},
+    response_class=StreamingResponse,
+    responses={
+        **event_stream("the run's events, until it ends"),
+        **responses(
+            404,
+            409,
+            413,
+            422,
+            describe={
+                409: "a reply is already being generated in this chat",
+                422: f"invalid request, or a {MESSAGE_TOO_LONG!r} coded detail",
+            },
+        ),
+    },
 )
 async def post_message(
     chat_id: uuid.UUID, body: MessageCreate, user: CurrentUser, runtime: RuntimeDep
@@ -132,7 +149,11 @@ async def post_message(
     return _sse(run.follow(-1, runtime.settings.SSE_KEEPALIVE_SECONDS), runtime.metrics)
 
 
-@router.post("/{chat_id}/runs/{run_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{chat_id}/runs/{run_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(404, 409, describe={409: "the run has already finished"}),
+)
 async def cancel_run(
     chat_id: uuid.UUID, run_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep
 ) -> dict[str, str]:
@@ -146,7 +167,12 @@ async def cancel_run(
 
 
 @router.get(
-    "/{chat_id}/runs/{run_id}/events", responses={200: {"content": {"text/event-stream": {}}}}
+    "/{chat_id}/runs/{run_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        **event_stream("the run's events after Last-Event-ID, live until it ends"),
+        **responses(404),
+    },
 )
 async def run_events(
     chat_id: uuid.UUID,

@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from parley_common.health import draining, health_router
+from parley_common.openapi import responses
 
 from parley_chat.deps import RuntimeDep
 
@@ -16,7 +17,13 @@ router.include_router(health_router("/api/healthz"))
 QUIET_ROUTES = frozenset({"/api/healthz"})
 
 
-@router.get("/api/readyz", response_model=None)
+@router.get(
+    "/api/readyz",
+    response_model=None,
+    responses=responses(
+        503, describe={503: "shutting down, database unavailable or not migrated, no token keys"}
+    ),
+)
 async def readyz(request: Request, runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
     refusal = draining(request)
     if refusal is not None:

@@ -1,0 +1,79 @@
+"""The OpenAPI document declares, per operation, every status the chat routes answer, with
+its body: a new route without its responses fails here, not only in the resilience fuzzing."""
+
+from __future__ import annotations
+
+import pytest
+from parley_chat.app import create_app
+from parley_chat.config import Settings
+from parley_chat.deps import get_current_user, get_runtime
+from parley_testing.openapi import ERROR_BODY_REF, Operation, operations
+
+STREAMS = {"POST /api/chats/{chat_id}/messages", "GET /api/chats/{chat_id}/runs/{run_id}/events"}
+
+
+@pytest.fixture(scope="module")
+def documented() -> list[Operation]:
+    found: list[Operation] = operations(create_app(Settings()))
+    return found
+
+
+def test_every_route_with_a_body_declares_the_body_limit_and_validation(
+    documented: list[Operation],
+) -> None:
+    with_body = [op for op in documented if "requestBody" in op.doc]
+    assert {op.label for op in with_body} >= {
+        "POST /api/chats",
+        "PATCH /api/chats/{chat_id}",
+        "POST /api/chats/{chat_id}/messages",
+    }
+    for op in with_body:
+        assert {"413", "422"} <= op.statuses, op.label
+
+
+def test_every_authenticated_route_declares_401_with_its_challenge(
+    documented: list[Operation],
+) -> None:
+    authenticated = [op for op in documented if get_current_user in op.calls]
+    assert len(authenticated) == 8
+    for op in authenticated:
+        assert "401" in op.statuses, op.label
+        assert "WWW-Authenticate" in op.doc["responses"]["401"]["headers"], op.label
+        assert "422" in op.statuses, op.label  # every one validates a path or a query
+
+
+def test_every_route_that_reads_the_database_declares_503(documented: list[Operation]) -> None:
+    for op in documented:
+        if get_runtime in op.calls:
+            assert "503" in op.statuses, op.label
+            assert "Retry-After" in op.doc["responses"]["503"]["headers"], op.label
+
+
+def test_the_routes_that_find_or_conflict_declare_it(documented: list[Operation]) -> None:
+    by_label = {op.label: op for op in documented}
+    for label in ("GET", "PATCH", "DELETE"):
+        assert "404" in by_label[f"{label} /api/chats/{{chat_id}}"].statuses
+    assert {"404", "409"} <= by_label["POST /api/chats/{chat_id}/messages"].statuses
+    assert {"404", "409"} <= by_label["POST /api/chats/{chat_id}/runs/{run_id}/cancel"].statuses
+    assert "404" in by_label["GET /api/chats/{chat_id}/runs/{run_id}/events"].statuses
+
+
+def test_streams_are_documented_as_event_streams_and_errors_as_error_bodies(
+    documented: list[Operation],
+) -> None:
+    for op in documented:
+        if op.label in STREAMS:
+            assert op.media_types(200) == {"text/event-stream"}, op.label
+        for status in op.statuses:
+            if int(status) >= 400:
+                assert op.media_types(int(status)) == {"application/json"}, (op.label, status)
+                assert op.schema(int(status)) == {"$ref": ERROR_BODY_REF}, (op.label, status)
+
+
+def test_the_error_body_admits_the_message_too_long_detail() -> None:
+    document = create_app(Settings()).openapi()
+    detail = document["components"]["schemas"]["ErrorBody"]["properties"]["detail"]
+    refs = {choice.get("$ref") for choice in detail["anyOf"]}
+    assert "#/components/schemas/CodedDetail" in refs
+    coded = document["components"]["schemas"]["CodedDetail"]
+    assert {"code", "message"} <= set(coded["properties"])
