@@ -117,6 +117,16 @@ async def test_replica_killed_mid_stream(stack: Stack, gateway: httpx.AsyncClien
         # The client sees a clear failure, not a completed reply and not a hang.
         assert not doomed.completed
         assert doomed.failure is not None
+        # Reattaching with the last id it saw (as an EventSource does) ends with run.error once
+        # the dead replica's lease lapses, never with an empty answer.
+        run_id = next(data["run_id"] for name, data in doomed.events if name == "run.started")
+        reattached = await gateway.get(
+            f"/api/chats/{chat_id}/runs/{run_id}/events",
+            headers={**doomed_user.headers, "Last-Event-ID": str(len(doomed.text))},
+            timeout=30.0,
+        )
+        assert reattached.status_code == 200
+        assert "event: run.error" in reattached.text and "run_lost" in reattached.text
         # The other replica carried every other user's turn, during and after.
         assert all(during), during
         failed = [(t.status, t.failure, t.events[-1:]) for t in after if not t.completed]

@@ -5,18 +5,40 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
-from parley_bench.stack import Stack
+import pytest
+from parley_bench.stack import Stack, running_stack
 from parley_resilience import Turn, get_chat, make_users, new_chat, send
+
+from .conftest import CHAT_ENV
 
 WORDS = 25
 REPLY = f"[stub:delay=20] [stub:words={WORDS}]"
 
 
+@pytest.fixture(scope="module")
+def three_replicas() -> Iterator[Stack]:
+    """A stack of its own with three chat replicas, their pools within PostgreSQL's 100."""
+    env = {**CHAT_ENV, "DB_POOL_SIZE": "10", "DB_MAX_OVERFLOW": "10"}
+    with running_stack(
+        chat_processes=3, peer=False, service_env={"PASSWORD_HASH_PROFILE": "fast"}, chat_env=env
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def gateway3(three_replicas: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=three_replicas.gateway_url, timeout=30.0) as http:
+        yield http
+
+
 async def test_restarting_every_chat_replica_in_turn_fails_no_request_and_loses_no_reply(
-    stack: Stack, gateway: httpx.AsyncClient
+    three_replicas: Stack, gateway3: httpx.AsyncClient
 ) -> None:
+    stack, gateway = three_replicas, gateway3
+    assert len(stack.chat_names) == 3
     users = await make_users(gateway, 6)
     chats = [await new_chat(gateway, u) for u in users]
     turns: list[tuple[int, str, Turn]] = []
