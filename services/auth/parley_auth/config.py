@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from parley_common.settings import refuse_unfit
+from parley_common.settings import ServiceSettings, refuse_unfit
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 # Dev defaults: usable locally, refused in production (see `Settings.production_problems`).
 DEV_RESET_PASSWORD_SECRET = "dev-reset-password-secret-change-me"  # noqa: S105
@@ -22,12 +22,11 @@ def _split_commas(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """Every knob of the auth service; env names are the field names in upper case."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
-    ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str = "postgresql+asyncpg://postgres@localhost:5432/auth"
     DB_POOL_SIZE: int = Field(default=10, ge=1)
     DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
@@ -78,21 +77,11 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-Proto/-For are believed (comma-separated addresses or networks):
     # the gateway only. Anyone else could claim https or any client address.
     FORWARDED_ALLOW_IPS: str = "127.0.0.1"
-    # /auth/docs and /auth/openapi.json; unset: on in development, off in production.
-    API_DOCS_ENABLED: bool | None = None
     # On SIGTERM, keep serving this long with /auth/healthz failing, so the gateway takes the
     # replica out before it closes its connections (no request lost to a closing socket).
     SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
 
     _split_keys = field_validator("SIGNING_KEY_FILES", "CORS_ORIGINS", mode="before")(_split_commas)
-
-    @property
-    def is_production(self) -> bool:
-        return self.ENV == "production"
-
-    @property
-    def api_docs_enabled(self) -> bool:
-        return (not self.is_production) if self.API_DOCS_ENABLED is None else self.API_DOCS_ENABLED
 
     @property
     def async_database_url(self) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal
+from typing import Annotated
 
-from parley_common.settings import SettingsError, refuse_unfit
+from parley_common.settings import ServiceSettings, SettingsError, refuse_unfit
 from pydantic import Field, PrivateAttr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from parley_chat.context_window import context_limits, counter_for_model
 
@@ -22,12 +22,11 @@ DEFAULT_HISTORY_MAX_TOKENS = 16000
 MIN_HISTORY_TOKENS = 256
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """Every knob of the chat service; production refuses development defaults."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
-    ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str = DEV_DATABASE_URL
     # Pasted into SQL (identifiers cannot be bound): a plain lower-case identifier only.
     DB_SCHEMA: str = Field(default="ai", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
@@ -86,8 +85,6 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-Proto/-For are believed (comma-separated addresses or networks):
     # the gateway only. Anyone else could claim https or any client address.
     FORWARDED_ALLOW_IPS: str = "127.0.0.1"
-    # /api/docs and /api/openapi.json; unset: on in development, off in production.
-    API_DOCS_ENABLED: bool | None = None
     LOG_LEVEL: str = "INFO"
     LOG_JSON: bool = True
 
@@ -146,14 +143,6 @@ class Settings(BaseSettings):
     def history_max_tokens(self) -> int:
         """The history budget in force: HISTORY_MAX_TOKENS, or derived (see the field)."""
         return self._history_max_tokens
-
-    @property
-    def is_production(self) -> bool:
-        return self.ENV == "production"
-
-    @property
-    def api_docs_enabled(self) -> bool:
-        return (not self.is_production) if self.API_DOCS_ENABLED is None else self.API_DOCS_ENABLED
 
     def production_problems(self) -> list[str]:
         """What makes these settings unfit for production (empty when fine)."""
