@@ -92,7 +92,3 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     return run_command(build_parser(), argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -148,7 +148,7 @@ def test_serve_drains_on_sigterm_then_exits(database_url: str, key_file: Path) -
         "PASSWORD_HASH_PROFILE": "fast",
         "SHUTDOWN_DRAIN_SECONDS": "4",
     }
-    with serve_command("parley_auth.cli", env, "/auth/readyz") as server:
+    with serve_command("parley_auth", env, "/auth/readyz") as server:
         base = server.url
         jwks = httpx.get(f"{base}/auth/.well-known/jwks.json", headers={"X-Request-Id": "cli-1"})
         assert jwks.status_code == 200

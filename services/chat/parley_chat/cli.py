@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import Any
 
 from parley_common.cli import run_command
@@ -76,7 +75,3 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     return run_command(build_parser(), argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -24,7 +24,7 @@ def test_migrate_creates_tables_and_is_idempotent(database_factory: DatabaseFact
     url = database_factory.create()
     for _ in range(2):
         done = subprocess.run(
-            [sys.executable, "-m", "parley_chat.cli", "migrate"],
+            [sys.executable, "-m", "parley_chat", "migrate"],
             env=_env(DATABASE_URL=url),
             capture_output=True,
             text=True,
@@ -58,7 +58,7 @@ def test_serve_answers_and_streams(
         ENV="production",
         SHUTDOWN_DRAIN_SECONDS="4",
     )
-    with serve_command("parley_chat.cli", env, "/api/readyz") as server:
+    with serve_command("parley_chat", env, "/api/readyz") as server:
         base = server.url
         headers = {"Authorization": f"Bearer {signing_key.token()}", "X-Request-Id": "cli-test"}
         chat = httpx.post(f"{base}/api/chats", json={}, headers=headers).json()
@@ -82,7 +82,7 @@ def test_serve_answers_and_streams(
 def test_serve_refuses_production_settings_naming_each_one() -> None:
     # Before anything listens: an operator sees every unfit setting at once, and exit code 2.
     done = subprocess.run(
-        [sys.executable, "-m", "parley_chat.cli", "serve", "--port", "1"],
+        [sys.executable, "-m", "parley_chat", "serve", "--port", "1"],
         env=_env(ENV="production", DATABASE_URL=DEV_DATABASE_URL, CORS_ORIGINS="*"),
         capture_output=True,
         text=True,
