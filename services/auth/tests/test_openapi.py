@@ -7,7 +7,11 @@ import pytest
 from parley_auth.app import create_app
 from parley_auth.config import Settings
 from parley_auth.deps import get_session
-from parley_testing.openapi import ERROR_BODY_REF, Operation, operations
+from parley_testing.openapi import (
+    Operation,
+    assert_bodies_declare_limit_and_validation,
+    operations,
+)
 
 # The only documented routes that never touch the database.
 NO_DATABASE = {"GET /auth/healthz", "GET /auth/.well-known/jwks.json"}
@@ -22,13 +26,8 @@ def documented() -> list[Operation]:
 def test_every_route_with_a_body_declares_the_body_limit_and_validation(
     documented: list[Operation],
 ) -> None:
-    with_body = [op for op in documented if "requestBody" in op.doc]
-    assert {"POST /auth/login", "POST /auth/register", "PATCH /auth/users/me"} <= {
-        op.label for op in with_body
-    }
-    for op in with_body:
-        assert {"413", "422"} <= op.statuses, op.label
-        assert op.schema(413) == {"$ref": ERROR_BODY_REF}, op.label
+    expected = {"POST /auth/login", "POST /auth/register", "PATCH /auth/users/me"}
+    assert_bodies_declare_limit_and_validation(documented, expected)
 
 
 def test_every_authenticated_route_declares_401(documented: list[Operation]) -> None:

@@ -7,7 +7,12 @@ import pytest
 from parley_chat.app import create_app
 from parley_chat.config import Settings
 from parley_chat.deps import get_current_user, get_runtime
-from parley_testing.openapi import ERROR_BODY_REF, Operation, operations
+from parley_testing.openapi import (
+    ERROR_BODY_REF,
+    Operation,
+    assert_bodies_declare_limit_and_validation,
+    operations,
+)
 
 STREAMS = {"POST /api/chats/{chat_id}/messages", "GET /api/chats/{chat_id}/runs/{run_id}/events"}
 
@@ -21,14 +26,12 @@ def documented() -> list[Operation]:
 def test_every_route_with_a_body_declares_the_body_limit_and_validation(
     documented: list[Operation],
 ) -> None:
-    with_body = [op for op in documented if "requestBody" in op.doc]
-    assert {op.label for op in with_body} >= {
+    expected = {
         "POST /api/chats",
         "PATCH /api/chats/{chat_id}",
         "POST /api/chats/{chat_id}/messages",
     }
-    for op in with_body:
-        assert {"413", "422"} <= op.statuses, op.label
+    assert_bodies_declare_limit_and_validation(documented, expected)
 
 
 def test_every_authenticated_route_declares_401_with_its_challenge(

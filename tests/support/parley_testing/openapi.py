@@ -50,3 +50,15 @@ def operations(app: FastAPI) -> list[Operation]:
             label = f"{method} {context.path_format}"
             found.append(Operation(label, doc, frozenset(_calls(route.dependant))))
     return found
+
+
+def assert_bodies_declare_limit_and_validation(
+    documented: list[Operation], expected: set[str]
+) -> None:
+    """Every operation that takes a body declares 413 (the body limit, with the error body) and
+    422 (validation); ``expected`` are labels that must be among them."""
+    with_body = [op for op in documented if "requestBody" in op.doc]
+    assert expected <= {op.label for op in with_body}
+    for op in with_body:
+        assert {"413", "422"} <= op.statuses, op.label
+        assert op.schema(413) == {"$ref": ERROR_BODY_REF}, op.label
