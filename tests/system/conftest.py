@@ -6,8 +6,10 @@ PostgreSQL fixture's server, all on free loopback ports (so `make dev` may run b
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from parley_devstack import DevSettings, RunningStack, running_stack
 from parley_devstack.ports import free_port_block
@@ -44,3 +46,21 @@ def stack(
         service_env={"PASSWORD_HASH_PROFILE": "fast"},
     ) as running:
         yield running
+
+
+def new_user_token(stack: RunningStack, local_address: str) -> str:
+    """Register a new user through the gateway and log in; an access token for it.
+
+    Each test calls from its own loopback address, so the gateway's per-address login limit
+    never lets one test's logins hold up another's.
+    """
+    email = f"user-{uuid.uuid4().hex[:10]}@example.com"
+    password = "a long enough passphrase"
+    transport = httpx.HTTPTransport(local_address=local_address)
+    with httpx.Client(base_url=stack.url, transport=transport, timeout=30) as client:
+        registered = client.post("/auth/register", json={"email": email, "password": password})
+        assert registered.status_code == 201, registered.text
+        answer = client.post("/auth/login", data={"username": email, "password": password})
+        assert answer.status_code == 200, answer.text
+        token: str = answer.json()["access_token"]
+        return token

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from parley_devstack import RunningStack
 
+from .conftest import new_user_token
+
 pytestmark = pytest.mark.timeout(300)
 
 JSON = {"Content-Type": "application/json"}
@@ -49,14 +51,9 @@ def test_oversized_bodies_get_413_before_authentication(
 
 
 def test_the_largest_message_body_passes_the_limit(stack: RunningStack) -> None:
-    email = f"large-{uuid.uuid4().hex[:10]}@example.com"
-    password = "a long enough passphrase"
-    transport = httpx.HTTPTransport(local_address="127.0.0.24")
-    with httpx.Client(base_url=stack.url, transport=transport, timeout=60) as client:
-        registered = client.post("/auth/register", json={"email": email, "password": password})
-        assert registered.status_code == 201, registered.text
-        login = client.post("/auth/login", data={"username": email, "password": password})
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    token = new_user_token(stack, "127.0.0.24")
+    with httpx.Client(base_url=stack.url, timeout=60) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
         chat = client.post("/api/chats", json={}).json()
         url = f"/api/chats/{chat['id']}/messages"
         # 32,000 characters (the schema's maximum), each escaped as a surrogate pair: 384 KB,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import uuid
 from collections import Counter
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from parley_devstack import RunningStack
+
+from .conftest import new_user_token
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -25,19 +26,6 @@ MAX_BAD_REQUESTS = 400
 # Traefik's passive check would keep a replica out for its failure window (5 s); watching this
 # long after the last bad request shows whether anyone else was locked out by it.
 WATCH_AFTER_SECONDS = 1.5
-
-
-def _token(stack: RunningStack) -> str:
-    email = f"faults-{uuid.uuid4().hex[:10]}@example.com"
-    password = "a long enough passphrase"
-    transport = httpx.HTTPTransport(local_address="127.0.0.21")
-    with httpx.Client(base_url=stack.url, transport=transport, timeout=30) as client:
-        registered = client.post("/auth/register", json={"email": email, "password": password})
-        assert registered.status_code == 201, registered.text
-        answer = client.post("/auth/login", data={"username": email, "password": password})
-        assert answer.status_code == 200, answer.text
-        token: str = answer.json()["access_token"]
-        return token
 
 
 def _raw_request(address: tuple[str, int], head: str, body: bytes) -> str:
@@ -78,7 +66,7 @@ def _bad_requests(address: tuple[str, int], host: str) -> list[str]:
 
 
 def test_broken_requests_get_4xx_and_lock_nobody_out(stack: RunningStack) -> None:
-    headers = {"Authorization": f"Bearer {_token(stack)}"}
+    headers = {"Authorization": f"Bearer {new_user_token(stack, '127.0.0.21')}"}
     split = urlsplit(stack.url)
     assert split.hostname and split.port
     address = (split.hostname, split.port)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import signal
 import threading
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,24 +18,13 @@ import httpx
 import pytest
 from parley_devstack import RunningStack
 
+from .conftest import new_user_token
+
 # The first test also pays for starting the whole stack (slow on a busy machine).
 pytestmark = pytest.mark.timeout(300)
 
-PASSWORD = "a long enough passphrase"
 WORKERS = 8
 AFTER_KILL_SECONDS = 4.0  # two health-check intervals
-
-
-def login(stack: RunningStack) -> str:
-    email = f"burst-{uuid.uuid4().hex[:10]}@example.com"
-    transport = httpx.HTTPTransport(local_address="127.0.0.20")
-    with httpx.Client(base_url=stack.url, transport=transport, timeout=30) as client:
-        registered = client.post("/auth/register", json={"email": email, "password": PASSWORD})
-        assert registered.status_code == 201, registered.text
-        answer = client.post("/auth/login", data={"username": email, "password": PASSWORD})
-        assert answer.status_code == 200, answer.text
-        token: str = answer.json()["access_token"]
-        return token
 
 
 @pytest.mark.parametrize(
@@ -46,7 +34,7 @@ def test_losing_a_chat_replica_during_a_burst_loses_no_request(
     stack: RunningStack, sig: signal.Signals, writes: bool
 ) -> None:
     assert stack.chat_names == ["chat1", "chat2"]
-    headers = {"Authorization": f"Bearer {login(stack)}"}
+    headers = {"Authorization": f"Bearer {new_user_token(stack, '127.0.0.20')}"}
     stop = threading.Event()
     outcomes: Counter[str] = Counter()
     created: list[str] = []
