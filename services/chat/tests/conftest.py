@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from parley_chat.app import create_app
 from parley_chat.config import Settings
@@ -180,3 +181,27 @@ async def chat(make_settings: Any, signing_key: Key) -> AsyncIterator[Chat]:
     """The chat app with test settings, served on a real socket."""
     async with running_chat(make_settings(), signing_key) as running:
         yield running
+
+
+def leave_dead_run(db_url: str, chat_id: str, user_id: str, lease_seconds: int) -> str:
+    """What a replica killed mid-reply leaves behind: its lease (expiring in ``lease_seconds``,
+    negative: already expired) and the turn stored as RUNNING. Returns the run's id."""
+    run_id = str(uuid.uuid4())
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO ai.parley_run_leases (session_id, run_id, user_id, owner, expires_at)"
+            " VALUES (%s, %s, %s, 'dead-replica', now() + make_interval(secs => %s))",
+            (chat_id, run_id, user_id, lease_seconds),
+        )
+        conn.execute(
+            "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, "
+            "status, run_index, run_data, created_at) VALUES (%s, %s, 'agent', 'parley', %s, "
+            "'RUNNING', 0, %s, extract(epoch from now())::bigint)",
+            (
+                run_id,
+                chat_id,
+                user_id,
+                json.dumps({"run_id": run_id, "input": {"input_content": "lost reply?"}}),
+            ),
+        )
+    return run_id

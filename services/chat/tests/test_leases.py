@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from typing import Any
 
@@ -13,7 +12,7 @@ from parley_chat.app import create_app
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
-from .conftest import parse_sse, running_chat
+from .conftest import leave_dead_run, parse_sse, running_chat
 
 
 async def test_lease_is_renewed_past_its_ttl(
@@ -41,24 +40,8 @@ async def test_expired_lease_of_a_dead_replica_is_taken_over(
         alice = chat.user()
         chat_id = (await chat.create_chat(alice))["id"]
         # What a replica that died mid-reply leaves behind: its lease and the RUNNING turn.
-        dead_run = str(uuid.uuid4())
+        dead_run = leave_dead_run(db_url, chat_id, alice.id, lease_seconds=3600)
         with psycopg.connect(db_url, autocommit=True) as conn:
-            conn.execute(
-                "INSERT INTO ai.parley_run_leases (session_id, run_id, user_id, owner, expires_at)"
-                " VALUES (%s, %s, %s, 'dead-replica', now() + interval '1 hour')",
-                (chat_id, dead_run, alice.id),
-            )
-            conn.execute(
-                "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, "
-                "status, run_index, run_data, created_at) VALUES (%s, %s, 'agent', 'parley', %s, "
-                "'RUNNING', 0, %s, extract(epoch from now())::bigint)",
-                (
-                    dead_run,
-                    chat_id,
-                    alice.id,
-                    json.dumps({"run_id": dead_run, "input": {"input_content": "lost reply?"}}),
-                ),
-            )
             busy = await chat.http.post(
                 f"/api/chats/{chat_id}/messages", json={"content": "x"}, headers=alice.headers
             )

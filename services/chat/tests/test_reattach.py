@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 from typing import Any
 
-import psycopg
 from parley_chat.runs.events import SseEvent
 from parley_chat.runs.live import LiveRun
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
-from .conftest import Chat, Event, User, parse_sse, running_chat
+from .conftest import Chat, Event, User, leave_dead_run, parse_sse, running_chat
 
 # A browser's EventSource resends the last id it saw; a client may also claim more than exists.
 BEYOND = "100000"
@@ -35,20 +32,7 @@ async def test_a_lost_reply_ends_with_run_lost_for_a_client_that_saw_part_of_it(
     async with running_chat(make_settings(), signing_key) as chat:
         alice = chat.user()
         chat_id = (await chat.create_chat(alice))["id"]
-        # What a replica killed mid-reply leaves: an expired lease and the RUNNING turn.
-        dead_run = str(uuid.uuid4())
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            conn.execute(
-                "INSERT INTO ai.parley_run_leases (session_id, run_id, user_id, owner, expires_at)"
-                " VALUES (%s, %s, %s, 'dead-replica', now() - interval '1 second')",
-                (chat_id, dead_run, alice.id),
-            )
-            conn.execute(
-                "INSERT INTO ai.agno_runs (run_id, session_id, run_type, agent_id, user_id, "
-                "status, run_index, run_data, created_at) VALUES (%s, %s, 'agent', 'parley', %s, "
-                "'RUNNING', 0, %s, extract(epoch from now())::bigint)",
-                (dead_run, chat_id, alice.id, json.dumps({"run_id": dead_run})),
-            )
+        dead_run = leave_dead_run(db_url, chat_id, alice.id, lease_seconds=-1)
         # The client saw 57 characters of text before its replica died; every retry (an
         # EventSource retries by itself) ends with the error, none with an empty 200.
         for last_id in ("57", "57", "0", BEYOND):
