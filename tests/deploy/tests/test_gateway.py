@@ -145,6 +145,10 @@ def test_traefik_loads_every_router_and_middleware_without_errors(gateway: Gatew
         ("/auth", "auth"),
         ("/auth/users/me", "auth"),
         ("/auth/login", "auth"),
+        ("/auth/reset-password", "auth"),
+        # The services' own feed is never reachable from outside.
+        ("/auth/internal/account-changes", "web"),
+        ("/auth/internal", "web"),
         ("/api", "chat"),
         ("/api/chats", "chat"),
         ("/apix", "web"),

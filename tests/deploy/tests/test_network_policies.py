@@ -42,6 +42,7 @@ COMMON = {
     ("traefik", "auth", 8001),
     ("traefik", "chat", 8002),
     ("traefik", "web", 3000),
+    ("chat", "auth", 8001),  # the account-changes feed
     ("auth", "internet", 587),  # SMTP
     ("chat", "internet", 443),  # the LLM
     *((name, "dns", 53) for name in ("auth", "chat", "web", "migrate")),
@@ -108,7 +109,9 @@ def test_the_namespace_denies_by_default(
     assert not may_connect(policies, intruder, everyone["internet"], 443)
     assert not may_connect(policies, everyone["web"], everyone["internet"], 443)
     assert not may_connect(policies, everyone["web"], everyone["auth"], 8001)
-    assert not may_connect(policies, everyone["chat"], everyone["auth"], 8001)
+    # Chat reaches auth (the account-changes feed) on auth's port only.
+    assert may_connect(policies, everyone["chat"], everyone["auth"], 8001)
+    assert not may_connect(policies, everyone["chat"], everyone["auth"], 5432)
 
 
 def test_database_is_reached_only_by_auth_chat_and_the_migration(
