@@ -70,15 +70,17 @@ class AccountFollower:
         self._failing = False
         self._behind_logged = False
         self._task: asyncio.Task[None] | None = None
+        if feed is None:
+            metrics.account_changes_age.set(-1)
+        else:
+            metrics.account_changes_age.set_function(self._age)
 
     async def start(self) -> None:
         """Load what the database holds, read the feed once (briefly), then poll in the
         background. Off (feed None): nothing is refused by version, only logged here."""
         if self.feed is None:
-            self.metrics.account_changes_age.set(-1)
             return
         self._started_at = self._clock()
-        self.metrics.account_changes_age.set_function(self._age)
         try:
             async with asyncio.timeout(START_SYNC_SECONDS):
                 await self.poll()
