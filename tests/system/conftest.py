@@ -6,6 +6,7 @@ PostgreSQL fixture's server, all on free loopback ports (so `make dev` may run b
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterator
 
@@ -40,10 +41,16 @@ def stack(
         data_dir=tmp_path_factory.mktemp("stack-data"),
         _env_file=None,  # type: ignore[call-arg]
     )
+    service_env = {
+        "PASSWORD_HASH_PROFILE": "fast",
+        # Shared by auth (its account-changes feed) and chat (reading it); chat polls every
+        # second so a revoked token is refused within a couple of seconds, not ten.
+        "SERVICE_TOKEN": secrets.token_urlsafe(32),
+        "AUTH_URL": f"http://{settings.bind_host}:{settings.auth_port}",
+        "ACCOUNT_CHANGES_POLL_SECONDS": "1",
+    }
     with running_stack(
-        settings,
-        tmp_path_factory.mktemp("stack-logs"),
-        service_env={"PASSWORD_HASH_PROFILE": "fast"},
+        settings, tmp_path_factory.mktemp("stack-logs"), service_env=service_env
     ) as running:
         yield running
 

@@ -54,6 +54,7 @@ _ERRORS: dict[int, dict[str, Any]] = {
             }
         },
     },
+    403: {"description": "refused for this caller (a code in the detail: EMAIL_NOT_VERIFIED)"},
     404: {"description": "not found, or not the caller's"},
     409: {"description": "conflicts with the current state"},
     413: {"description": "request body too large (the limit is in the detail)"},

@@ -15,8 +15,10 @@ from parley_common.body_limit import BodyLimit, BodyLimitMiddleware
 from parley_common.db_errors import add_database_error_handlers
 from parley_common.drain import Lifecycle
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
+from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from parley_chat.accounts import AccountFeed, AccountFollower, AccountStates
 from parley_chat.config import Settings
 from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, configure_logging
@@ -24,6 +26,7 @@ from parley_chat.routes import chats, health
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
 from parley_chat.storage import (
+    AccountQueries,
     ChatQueries,
     FinalSaves,
     LeaseQueries,
@@ -36,6 +39,32 @@ from parley_chat.storage import (
 from parley_chat.tokens import TokenVerifier
 
 log = structlog.get_logger("parley_chat.app")
+
+
+def _account_follower(
+    settings: Settings,
+    engine: AsyncEngine,
+    states: AccountStates,
+    metrics: Metrics,
+    http: httpx.AsyncClient | None,
+) -> AccountFollower:
+    """The follower of auth's account changes; off (``http`` None) without AUTH_URL and
+    SERVICE_TOKEN, which is logged once."""
+    feed: AccountFeed | None = None
+    if http is not None and settings.AUTH_URL and settings.SERVICE_TOKEN:
+        feed = AccountFeed(settings.AUTH_URL, settings.SERVICE_TOKEN.get_secret_value(), http)
+    else:
+        # Without the feed, tokens of deleted users and of changed passwords are accepted
+        # until they expire: fine on a laptop, worth a warning in production.
+        report = log.warning if settings.is_production else log.info
+        report("account_changes_off", reason="AUTH_URL or SERVICE_TOKEN unset")
+    return AccountFollower(
+        feed=feed,
+        queries=AccountQueries(engine, settings.DB_SCHEMA),
+        states=states,
+        metrics=metrics,
+        poll_seconds=settings.ACCOUNT_CHANGES_POLL_SECONDS,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,6 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lease_queries = LeaseQueries(engine, settings.DB_SCHEMA)
         client = make_openai_client(settings)
         jwks_http = httpx.AsyncClient(timeout=5.0) if settings.AUTH_JWKS_URL else None
+        # What the feed says about users, read by the token check on every request.
+        account_states = AccountStates()
+        feed_http = httpx.AsyncClient(timeout=5.0) if settings.follows_account_changes else None
+        accounts = _account_follower(settings, engine, account_states, metrics, feed_http)
         verifier = TokenVerifier(
             issuer=settings.JWT_ISSUER,
             audience=settings.JWT_AUDIENCE,
@@ -65,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             refetch_interval=settings.JWKS_REFETCH_INTERVAL_SECONDS,
             reload_interval=settings.AUTH_KEYS_RELOAD_SECONDS,
             http_client=jwks_http,
+            accounts=account_states,
         )
         runs = RunManager(settings, db, queries, lease_queries, final_saves, client, metrics)
         try:
@@ -73,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await warm_up(db)
             await verifier.start()
             await runs.start()
+            # After the runs: a deletion applied at start cancels this replica's runs too.
+            await accounts.start()
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
@@ -80,17 +116,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 queries=queries,
                 client=client,
                 verifier=verifier,
+                accounts=accounts,
                 runs=runs,
                 metrics=metrics,
             )
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
             yield
         finally:
+            await accounts.stop()
             await runs.stop()
             await verifier.close()
             await client.close()
-            if jwks_http is not None:
-                await jwks_http.aclose()
+            for http in (jwks_http, feed_http):
+                if http is not None:
+                    await http.aclose()
             await engine.dispose()
 
     app = FastAPI(

@@ -6,7 +6,7 @@ import json
 from typing import Annotated
 
 from parley_common.settings import ServiceSettings, SettingsError, refuse_unfit
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from parley_chat.context_window import context_limits, counter_for_model
@@ -20,6 +20,8 @@ DEFAULT_SYSTEM_PROMPT = "You are Parley, a helpful assistant. Answer clearly and
 DEFAULT_HISTORY_MAX_TOKENS = 16000
 # Below this a history budget holds hardly a message: such settings are a mistake.
 MIN_HISTORY_TOKENS = 256
+# The service token is shared with auth; shorter than this it could be guessed.
+MIN_SERVICE_TOKEN_CHARS = 32
 
 
 class Settings(ServiceSettings):
@@ -46,6 +48,17 @@ class Settings(ServiceSettings):
     JWKS_REFETCH_INTERVAL_SECONDS: float = Field(default=30.0, ge=0)
     # New keys are picked up on first use; this reload drops keys removed from the set (0: off).
     AUTH_KEYS_RELOAD_SECONDS: float = Field(default=60.0, ge=0)
+
+    # Auth's account-changes feed (token versions, deletions): its base URL (e.g.
+    # http://auth:8001) and the token shared with auth. Either unset: the follower is off.
+    AUTH_URL: str | None = None
+    SERVICE_TOKEN: SecretStr | None = None
+    # A change (password, log out everywhere, deletion) takes effect within this plus one
+    # request to auth; at most 50 so that is always within the promised 60 s.
+    ACCOUNT_CHANGES_POLL_SECONDS: float = Field(default=10.0, ge=0.1, le=50)
+    # Tokens without email_verified=true get 403 EMAIL_NOT_VERIFIED on every chat route.
+    # Unset: on in production, off in development.
+    REQUIRE_VERIFIED_EMAIL: bool | None = None
 
     LLM_BASE_URL: str = DEV_LLM_BASE_URL
     LLM_API_KEY: str = "not-needed"
@@ -144,6 +157,18 @@ class Settings(ServiceSettings):
         """The history budget in force: HISTORY_MAX_TOKENS, or derived (see the field)."""
         return self._history_max_tokens
 
+    @property
+    def require_verified_email(self) -> bool:
+        """REQUIRE_VERIFIED_EMAIL, or its default for the mode (on in production)."""
+        if self.REQUIRE_VERIFIED_EMAIL is None:
+            return self.is_production
+        return self.REQUIRE_VERIFIED_EMAIL
+
+    @property
+    def follows_account_changes(self) -> bool:
+        """Both AUTH_URL and SERVICE_TOKEN are set: the account-changes follower runs."""
+        return bool(self.AUTH_URL and self.SERVICE_TOKEN and self.SERVICE_TOKEN.get_secret_value())
+
     def production_problems(self) -> list[str]:
         """What makes these settings unfit for production (empty when fine)."""
         problems: list[str] = []
@@ -155,7 +180,20 @@ class Settings(ServiceSettings):
             problems.append("ENV=production refuses the development default DATABASE_URL")
         if "*" in self.CORS_ORIGINS:
             problems.append("ENV=production refuses CORS_ORIGINS='*'")
+        problems.extend(self._service_token_problems())
         return problems
+
+    def _service_token_problems(self) -> list[str]:
+        """A feed half configured would silently accept revoked tokens: refuse it."""
+        token = self.SERVICE_TOKEN.get_secret_value() if self.SERVICE_TOKEN else ""
+        if self.AUTH_URL and len(token) < MIN_SERVICE_TOKEN_CHARS:
+            return [
+                f"ENV=production requires SERVICE_TOKEN ({MIN_SERVICE_TOKEN_CHARS}+ characters, "
+                "the same as auth's) when AUTH_URL is set"
+            ]
+        if token and not self.AUTH_URL:
+            return ["ENV=production: SERVICE_TOKEN is set but AUTH_URL is not (the feed is off)"]
+        return []
 
     @property
     def sqlalchemy_url(self) -> str:

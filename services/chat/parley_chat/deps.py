@@ -18,6 +18,9 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
+
+
 def _unauthorized(detail: str, error: bool = True) -> HTTPException:
     challenge = 'Bearer error="invalid_token"' if error else "Bearer"
     return HTTPException(
@@ -28,7 +31,8 @@ def _unauthorized(detail: str, error: bool = True) -> HTTPException:
 
 
 async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
-    """The caller of a valid bearer token; anything else is a 401 with a JSON detail."""
+    """The caller of a valid bearer token; anything else is a 401 with a JSON detail, an
+    unverified email a 403 when REQUIRE_VERIFIED_EMAIL is on."""
     header = request.headers.get("authorization")
     if not header:
         raise _unauthorized("not authenticated", error=False)
@@ -37,12 +41,16 @@ async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("not authenticated", error=False)
     try:
-        return await runtime.verifier.verify(token)
+        principal = await runtime.verifier.verify(token)
     except TokenError as exc:
         raise _unauthorized(str(exc)) from None
     except Exception:
         # Whatever a hostile token triggers inside a library, it is a 401, never a 500.
         raise _unauthorized("invalid token") from None
+    if runtime.settings.require_verified_email and not principal.email_verified:
+        # Signed in, but may not chat until the address is verified (the web says so).
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=EMAIL_NOT_VERIFIED)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

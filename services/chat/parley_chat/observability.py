@@ -52,3 +52,23 @@ class Metrics(HttpMetrics):
         self.open_streams = Gauge(
             "parley_chat_open_streams", "SSE responses currently open.", registry=self.registry
         )
+        self.account_changes_failures = Counter(
+            "parley_chat_account_changes_failures_total",
+            "Polls of auth's account-changes feed that failed (auth down, token refused, ...).",
+            registry=self.registry,
+        )
+        self.account_changes_age = Gauge(
+            "parley_chat_account_changes_age_seconds",
+            "Seconds since the account-changes feed was last read in full (-1: follower off).",
+            registry=self.registry,
+        )
+        self.accounts_known = Gauge(
+            "parley_chat_accounts_known",
+            "Users whose token version or deletion chat knows of.",
+            registry=self.registry,
+        )
+        self.account_chats_deleted = Counter(
+            "parley_chat_account_chats_deleted_total",
+            "Chats deleted because their user's account was deleted.",
+            registry=self.registry,
+        )

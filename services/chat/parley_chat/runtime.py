@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from openai import AsyncOpenAI
 
+from parley_chat.accounts import AccountFollower
 from parley_chat.config import Settings
 from parley_chat.context_window import ContextBudget
 from parley_chat.observability import Metrics
@@ -24,5 +25,6 @@ class Runtime:
     queries: ChatQueries
     client: AsyncOpenAI
     verifier: TokenVerifier
+    accounts: AccountFollower
     runs: RunManager
     metrics: Metrics

@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 from parley_common.jwk import thumbprint
 
+from parley_chat.accounts.states import AccountStates
+
 log = structlog.get_logger("parley_chat.tokens")
 
 ALGORITHM = "RS256"
@@ -35,6 +37,11 @@ class Principal:
 
     user_id: str
     claims: dict[str, Any]
+
+    @property
+    def email_verified(self) -> bool:
+        """Auth said so in the token (a token without the claim is not verified)."""
+        return self.claims.get("email_verified") is True
 
 
 def parse_keys(data: bytes) -> dict[str, RSAPublicKey]:
@@ -69,7 +76,9 @@ class TokenVerifier:
 
     An unknown ``kid`` re-reads the keys file when it changed (a stat) or refetches the JWKS URL
     (at most once per ``refetch_interval``); every ``reload_interval`` the key set is reloaded
-    anyway, so a key removed from the set stops being accepted.
+    anyway, so a key removed from the set stops being accepted. With ``accounts``, a token
+    issued before its user's last token version bump (``tv`` claim below it, missing = 0) or
+    of a deleted user is refused: one dict lookup, no call to auth.
     """
 
     def __init__(
@@ -83,8 +92,10 @@ class TokenVerifier:
         refetch_interval: float = 30.0,
         reload_interval: float = 60.0,
         http_client: httpx.AsyncClient | None = None,
+        accounts: AccountStates | None = None,
     ) -> None:
         self.issuer = issuer
+        self.accounts = accounts
         self.audience = audience
         self.leeway = leeway
         self.keys_file = keys_file
@@ -236,4 +247,11 @@ class TokenVerifier:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub or len(sub) > 255:
             raise TokenError("invalid token subject")
+        token_version = claims.get("tv", 0)
+        if type(token_version) is not int or token_version < 0:  # a bool is not a version
+            raise TokenError("invalid token version")
+        if self.accounts is not None:
+            refusal = self.accounts.refusal(sub, token_version)
+            if refusal is not None:
+                raise TokenError(refusal)
         return Principal(user_id=sub, claims=claims)

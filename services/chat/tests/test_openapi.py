@@ -43,6 +43,7 @@ def test_every_authenticated_route_declares_401_with_its_challenge(
         assert "401" in op.statuses, op.label
         assert "WWW-Authenticate" in op.doc["responses"]["401"]["headers"], op.label
         assert "422" in op.statuses, op.label  # every one validates a path or a query
+        assert "403" in op.statuses, op.label  # EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL)
 
 
 def test_every_route_that_reads_the_database_declares_503(documented: list[Operation]) -> None:

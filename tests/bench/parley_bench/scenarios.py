@@ -22,6 +22,7 @@ from parley_bench.loadgen import (
 )
 from parley_bench.peer import AGENT_ID, USER_SCOPES
 from parley_bench.stack import Stack
+from parley_bench.verifier import verifier_rates
 
 PASSWORD = "bench-password-Long-enough-123"
 
@@ -141,7 +142,7 @@ async def auth_section(stack: Stack, count: int) -> tuple[dict[str, Any], list[V
     for token in tokens:
         sub = jwt.decode(token, options={"verify_signature": False})["sub"]
         users.append(VirtualUser(sub, token))
-    verifications = await _verifications_per_second(stack)
+    verifications = await verifier_rates(stack.plan.keys_dir / "jwks.json", stack.signing_key)
     return (
         {
             "logins": count,
@@ -149,37 +150,13 @@ async def auth_section(stack: Stack, count: int) -> tuple[dict[str, Any], list[V
             "logins_per_s": round(count / elapsed, 2),
             "healthz_idle_ms": percentiles(idle),
             "healthz_during_logins_ms": percentiles(probe),
-            "token_verifications_per_s": verifications,
+            "token_verifications_per_s": verifications.plain,
+            "token_verifications_with_revocations_per_s": verifications.with_revocations,
+            "revocation_state_users": verifications.known_users,
+            "revocation_check_ns": verifications.check_ns,
         },
         users,
     )
-
-
-async def _verifications_per_second(stack: Stack, seconds: float = 1.5) -> int:
-    """The chat service's own verifier (parley_chat.tokens) on this machine, in-process."""
-    from parley_chat.tokens import TokenVerifier
-
-    verifier = TokenVerifier(
-        issuer="parley-auth",
-        audience="parley",
-        leeway=30,
-        keys_file=str(stack.plan.keys_dir / "jwks.json"),
-        jwks_url=None,
-        refetch_interval=30.0,
-        http_client=None,
-    )
-    await verifier.start()
-    token = stack.signing_key.token(str(uuid.uuid4()))
-    count = 0
-    deadline = time.perf_counter() + seconds
-    start = time.perf_counter()
-    while time.perf_counter() < deadline:
-        for _ in range(100):
-            await verifier.verify(token)
-        count += 100
-    rate = int(count / (time.perf_counter() - start))
-    await verifier.close()
-    return rate
 
 
 # --- throughput -------------------------------------------------------------------------------

@@ -66,9 +66,14 @@ class TestKey:
         audience: str = DEFAULT_AUDIENCE,
         lifetime: int = 900,
         headers: dict[str, Any] | None = None,
+        token_version: int | None = 0,
+        email_verified: bool | None = True,
         **claims: Any,
     ) -> str:
-        """Mint an RS256 access token like the auth service does; ``claims`` override."""
+        """Mint an RS256 access token like the auth service does; ``claims`` override.
+
+        ``token_version`` is the ``tv`` claim (the user's version when the token was issued),
+        ``email_verified`` its claim; None leaves a claim out, as an older auth would."""
         now = int(time.time())
         payload: dict[str, Any] = {
             "iss": issuer,
@@ -78,6 +83,8 @@ class TestKey:
             "nbf": now,
             "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
+            "tv": token_version,
+            "email_verified": email_verified,
         }
         payload.update(claims)
         payload = {k: v for k, v in payload.items() if v is not None}

@@ -16,8 +16,9 @@ from parley_chat.observability import Metrics
 from parley_chat.runs import AGENT_ID, KEEPALIVE, Batch, ChatBusy, ChatNotFound, RunNotActive
 from parley_chat.schemas import ChatCreate, ChatDetail, ChatList, ChatOut, ChatUpdate, MessageCreate
 
-# Every route checks the token, validates its path or query and reads the database.
-router = APIRouter(prefix="/api/chats", tags=["chats"], responses=responses(401, 422, 503))
+# Every route checks the token (401; 403 for an unverified email when REQUIRE_VERIFIED_EMAIL
+# is on), validates its path or query and reads the database.
+router = APIRouter(prefix="/api/chats", tags=["chats"], responses=responses(401, 403, 422, 503))
 
 NOT_FOUND = "chat not found"
 MESSAGE_TOO_LONG = "message_too_long"

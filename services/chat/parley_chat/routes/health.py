@@ -24,7 +24,7 @@ QUIET_ROUTES = frozenset({"/api/healthz"})
         503, describe={503: "shutting down, database unavailable or not migrated, no token keys"}
     ),
 )
-async def readyz(request: Request, runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
+async def readyz(request: Request, runtime: RuntimeDep) -> dict[str, object] | JSONResponse:
     refusal = draining(request)
     if refusal is not None:
         return refusal
@@ -37,4 +37,11 @@ async def readyz(request: Request, runtime: RuntimeDep) -> dict[str, str] | JSON
         return JSONResponse({"detail": detail}, status_code=503)
     if not runtime.verifier.ready:
         return JSONResponse({"detail": "token keys not loaded"}, status_code=503)
-    return {"status": "ready"}
+    # Ready even when the account feed is behind: taking every replica out because auth is
+    # down would refuse every user. The state is here (and in the metrics) for operators.
+    feed = runtime.accounts.status()
+    return {
+        "status": "ready",
+        "account_changes": feed.state,
+        "account_changes_seconds_since_sync": feed.seconds_since_sync,
+    }

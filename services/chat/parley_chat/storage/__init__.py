@@ -1,5 +1,12 @@
-"""Storage: agno's database (ChatDb), our queries on its tables and the lease table, the schema."""
+"""Storage: agno's database (ChatDb), our queries on its tables, leases, accounts, the schema."""
 
+from parley_chat.storage.accounts import (
+    AccountQueries,
+    AppliedPage,
+    ChangeRows,
+    StoredAccount,
+    StoredFeed,
+)
 from parley_chat.storage.agno_db import ChatDb
 from parley_chat.storage.chats import ChatQueries, ChatRow, ChatWithRuns, ListCursor, RunRow
 from parley_chat.storage.engine import context_budget, create_chat_db, create_engine
@@ -8,6 +15,9 @@ from parley_chat.storage.leases import Lease, LeaseAttempt, LeaseQueries
 from parley_chat.storage.schema import migrate, warm_up
 
 __all__ = [
+    "AccountQueries",
+    "AppliedPage",
+    "ChangeRows",
     "ChatDb",
     "ChatQueries",
     "ChatRow",
@@ -18,6 +28,8 @@ __all__ = [
     "LeaseQueries",
     "ListCursor",
     "RunRow",
+    "StoredAccount",
+    "StoredFeed",
     "context_budget",
     "create_chat_db",
     "create_engine",

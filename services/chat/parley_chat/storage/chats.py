@@ -14,6 +14,7 @@ from parley_chat.storage.schema import (
     CANCEL_CHANNEL,
     LEASES,
     MIGRATED_MARKER,
+    MIGRATED_TABLE,
     RUNS,
     SESSIONS,
     checked_schema,
@@ -75,6 +76,7 @@ class ChatQueries:
         s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
         self._migrated = text(
             f"SELECT to_regclass('{lt}') IS NOT NULL AND "
+            f"to_regclass('{schema}.{MIGRATED_TABLE}') IS NOT NULL AND "
             f"to_regprocedure('{schema}.{MIGRATED_MARKER}') IS NOT NULL"
         )
         self._insert_chat = text(

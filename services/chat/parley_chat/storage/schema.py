@@ -15,10 +15,14 @@ log = structlog.get_logger("parley_chat.storage")
 SESSIONS = "agno_sessions"
 RUNS = "agno_runs"
 LEASES = "parley_run_leases"
+ACCOUNT_STATES = "parley_account_states"
+ACCOUNT_FEED = "parley_account_feed"
 # pg_notify channel that carries a run id to the replica running it (cancel, chat deleted).
 CANCEL_CHANNEL = "parley_run_cancel"
-# The function the last migration creates: its presence means the schema is up to date.
+# The function the first migration creates and the table the last one does: both present
+# means the schema is up to date.
 MIGRATED_MARKER = "parley_release_lease()"
+MIGRATED_TABLE = ACCOUNT_FEED
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATE_LOCK = "hashtext('parley_chat_migrate')"
 
