@@ -186,13 +186,16 @@ class Settings(ServiceSettings):
     def _service_token_problems(self) -> list[str]:
         """A feed half configured would silently accept revoked tokens: refuse it."""
         token = self.SERVICE_TOKEN.get_secret_value() if self.SERVICE_TOKEN else ""
-        if self.AUTH_URL and len(token) < MIN_SERVICE_TOKEN_CHARS:
+        if not self.AUTH_URL:
+            return [
+                "ENV=production requires AUTH_URL and SERVICE_TOKEN: without the account-changes "
+                "feed, ended sessions and deleted accounts keep their tokens until they expire"
+            ]
+        if len(token) < MIN_SERVICE_TOKEN_CHARS:
             return [
                 f"ENV=production requires SERVICE_TOKEN ({MIN_SERVICE_TOKEN_CHARS}+ characters, "
                 "the same as auth's) when AUTH_URL is set"
             ]
-        if token and not self.AUTH_URL:
-            return ["ENV=production: SERVICE_TOKEN is set but AUTH_URL is not (the feed is off)"]
         return []
 
     @property

@@ -179,6 +179,10 @@ def test_production_refuses_missing_keys_and_dev_database() -> None:
             CORS_ORIGINS="*",
         )
     ok = Settings(
-        ENV="production", DATABASE_URL="postgresql://u:p@db/chat", AUTH_JWKS_URL="http://a/j"
+        ENV="production",
+        DATABASE_URL="postgresql://u:p@db/chat",
+        AUTH_JWKS_URL="http://a/j",
+        AUTH_URL="http://a",
+        SERVICE_TOKEN="t" * 32,
     )
     assert ok.ENV == "production"

@@ -56,6 +56,9 @@ def test_serve_answers_and_streams(
         AUTH_PUBLIC_KEYS_FILE=str(keys_file),
         LLM_BASE_URL=stub.base_url,
         ENV="production",
+        # Production needs the account-changes feed configured; nobody answers at this address.
+        AUTH_URL="http://127.0.0.1:9",
+        SERVICE_TOKEN="t" * 32,
         SHUTDOWN_DRAIN_SECONDS="4",
     )
     with serve_command("parley_chat", env, "/api/readyz") as server:

@@ -10,14 +10,16 @@ from parley_testing import TestKey as Key
 from .conftest import running_chat
 
 DOCS = ["/api/docs", "/api/openapi.json"]
+# Production needs the account-changes feed configured; nobody answers at this address.
+PRODUCTION = {"ENV": "production", "AUTH_URL": "http://127.0.0.1:9", "SERVICE_TOKEN": "t" * 32}
 
 
 @pytest.mark.parametrize(
     ("overrides", "status"),
     [
         ({}, 200),
-        ({"ENV": "production"}, 404),
-        ({"ENV": "production", "API_DOCS_ENABLED": "true"}, 200),
+        ({**PRODUCTION}, 404),
+        ({**PRODUCTION, "API_DOCS_ENABLED": "true"}, 200),
         ({"API_DOCS_ENABLED": "false"}, 404),
     ],
     ids=["development", "production", "production-enabled", "development-disabled"],

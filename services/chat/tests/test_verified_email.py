@@ -16,6 +16,8 @@ PRODUCTION: dict[str, Any] = {
     "ENV": "production",
     "DATABASE_URL": "postgresql://u:p@db/chat",
     "AUTH_JWKS_URL": "http://auth:8001/auth/.well-known/jwks.json",
+    "AUTH_URL": "http://auth:8001",
+    "SERVICE_TOKEN": "t" * 32,
 }
 
 
@@ -66,14 +68,17 @@ def test_verified_email_is_required_by_default_in_production_only() -> None:
     assert Settings(REQUIRE_VERIFIED_EMAIL=True).require_verified_email
 
 
-def test_production_refuses_a_half_configured_account_feed() -> None:
-    with pytest.raises(SettingsError, match="SERVICE_TOKEN"):
-        Settings(**PRODUCTION, AUTH_URL="http://auth:8001")
-    with pytest.raises(SettingsError, match="32"):
-        Settings(**PRODUCTION, AUTH_URL="http://auth:8001", SERVICE_TOKEN="short")
+def test_production_refuses_a_missing_or_half_configured_account_feed() -> None:
+    without_feed = {k: v for k, v in PRODUCTION.items() if k not in {"AUTH_URL", "SERVICE_TOKEN"}}
     with pytest.raises(SettingsError, match="AUTH_URL"):
-        Settings(**PRODUCTION, SERVICE_TOKEN="t" * 32)
-    ok = Settings(**PRODUCTION, AUTH_URL="http://auth:8001", SERVICE_TOKEN="t" * 32)
+        Settings(**without_feed)
+    with pytest.raises(SettingsError, match="SERVICE_TOKEN"):
+        Settings(**without_feed, AUTH_URL="http://auth:8001")
+    with pytest.raises(SettingsError, match="32"):
+        Settings(**without_feed, AUTH_URL="http://auth:8001", SERVICE_TOKEN="short")
+    with pytest.raises(SettingsError, match="AUTH_URL"):
+        Settings(**without_feed, SERVICE_TOKEN="t" * 32)
+    ok = Settings(**PRODUCTION)
     assert ok.follows_account_changes
     assert "t" * 32 not in repr(ok)  # the token never shows in logs or tracebacks
 
