@@ -3,7 +3,7 @@ body for a client that asks), and the device cookie that exempts a known browser
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
@@ -35,7 +35,9 @@ LOGIN_TOO_MANY_ATTEMPTS = "LOGIN_TOO_MANY_ATTEMPTS"
 ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
 
 # parley_common declares no 403 (chat answers 404 for what is not the caller's).
-FOREIGN_ORIGIN = {403: {"description": ORIGIN_NOT_ALLOWED, "model": ErrorBody}}
+FOREIGN_ORIGIN: dict[int | str, dict[str, Any]] = {
+    403: {"description": ORIGIN_NOT_ALLOWED, "model": ErrorBody}
+}
 
 # Every route has a body (form or JSON) and reads the database.
 router = APIRouter(prefix="/auth", tags=["session"], responses=responses(413, 422, 503))
