@@ -119,7 +119,8 @@ async def test_a_per_user_limit_is_one_dependency(make_auth: AuthFactory) -> Non
         assert codes == [200, 200, 429]
         assert (await auth.client.post("/auth/limited", headers=bearer(bob))).status_code == 200
         # Requests without a valid token name no user and are not counted here.
-        for headers in ({}, bearer("not-a-token")):
+        no_user: list[dict[str, str]] = [{}, bearer("not-a-token")]
+        for headers in no_user:
             assert (await auth.client.post("/auth/limited", headers=headers)).status_code == 200
 
 
