@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
+from parley_auth.config import Rate, Settings
 from parley_auth.rate_limits import ACCOUNT_LIMIT, purge_stale
+from pydantic import ValidationError
 
 from .conftest import PASSWORD, Auth, AuthFactory, bearer
 
@@ -141,3 +144,12 @@ async def test_the_openapi_document_declares_the_429s(auth: Auth) -> None:
         declared = paths[f"/auth/{path}"]["post"]["responses"]["429"]
         assert "RATE_LIMITED" in declared["description"]
         assert "Retry-After" in declared["headers"]
+
+
+def test_rates_are_read_as_count_per_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATE_LIMIT_MAIL_PER_EMAIL", "7/120")
+    assert Rate(limit=7, window_seconds=120) == Settings().RATE_LIMIT_MAIL_PER_EMAIL
+    for unfit in ("7", "seven/60", "0/60", "5/0"):
+        monkeypatch.setenv("RATE_LIMIT_MAIL_PER_EMAIL", unfit)
+        with pytest.raises(ValidationError, match="RATE_LIMIT_MAIL_PER_EMAIL"):
+            Settings()
