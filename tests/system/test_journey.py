@@ -61,7 +61,12 @@ def register_and_login(client: httpx.Client) -> tuple[str, dict[str, Any]]:
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
     registered = client.post("/auth/register", json={"email": email, "password": PASSWORD})
     assert registered.status_code == 201, registered.text
-    login = client.post("/auth/login", data={"username": email, "password": PASSWORD})
+    # Asked for explicitly: the body carries the refresh token too (a non-browser client).
+    login = client.post(
+        "/auth/login",
+        data={"username": email, "password": PASSWORD},
+        headers={"X-Refresh-Token-Delivery": "body"},
+    )
     assert login.status_code == 200, login.text
     return email, login.json()
 

@@ -24,10 +24,18 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from parley_auth.config import Settings
 from parley_auth.db import create_engine, create_sessionmaker
 from parley_auth.deps import get_access_token_strategy, get_user_manager
+from parley_auth.devices import DeviceCookies, session_secret
 from parley_auth.keys import load_signing_keys
 from parley_auth.mail import Mailer, build_mailer
 from parley_auth.models import User
+from parley_auth.origins import AllowedOrigins
 from parley_auth.passwords import AsyncPasswordHelper
+from parley_auth.rate_limits import (
+    MAIL_LIMITS,
+    REGISTER_LIMIT,
+    TOKEN_LIMIT,
+    limit_route,
+)
 from parley_auth.refresh import RefreshTokens
 from parley_auth.routes import health, jwks, session
 from parley_auth.runtime import Runtime
@@ -43,6 +51,7 @@ def build_runtime(settings: Settings, mailer: Mailer | None = None) -> Runtime:
     settings.check_production()
     keys = load_signing_keys(settings)
     engine = create_engine(settings)
+    secret = session_secret(settings)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -56,8 +65,12 @@ def build_runtime(settings: Settings, mailer: Mailer | None = None) -> Runtime:
             audience=settings.JWT_AUDIENCE,
             lifetime_seconds=settings.ACCESS_TOKEN_TTL_SECONDS,
         ),
-        refresh_tokens=RefreshTokens(settings.REFRESH_TOKEN_TTL_DAYS),
+        refresh_tokens=RefreshTokens(
+            settings.REFRESH_TOKEN_TTL_DAYS, secret, settings.REFRESH_REUSE_GRACE_SECONDS
+        ),
         throttle=LoginThrottle(settings),
+        devices=DeviceCookies(secret),
+        origins=AllowedOrigins(settings),
         mailer=mailer or build_mailer(settings),
         background=BackgroundWork(),
     )
@@ -100,15 +113,23 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
         get_strategy=get_access_token_strategy,
     )
     users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
+    register_router = users.get_register_router(UserRead, UserCreate)
+    limit_route(register_router, "POST", "/register", REGISTER_LIMIT)
+    reset_router = users.get_reset_password_router()
+    limit_route(reset_router, "POST", "/forgot-password", *MAIL_LIMITS)
+    limit_route(reset_router, "POST", "/reset-password", TOKEN_LIMIT)
+    verify_router = users.get_verify_router(UserRead)
+    limit_route(verify_router, "POST", "/request-verify-token", *MAIL_LIMITS)
+    limit_route(verify_router, "POST", "/verify", TOKEN_LIMIT)
 
     app.include_router(health.router)
     app.include_router(jwks.router)
     app.include_router(session.router)
     # fastapi-users declares its own statuses; ours come on top: the body limit, the database.
     for router, prefix, tags in (
-        (users.get_register_router(UserRead, UserCreate), "/auth", ["auth"]),
-        (users.get_reset_password_router(), "/auth", ["auth"]),
-        (users.get_verify_router(UserRead), "/auth", ["auth"]),
+        (register_router, "/auth", ["auth"]),
+        (reset_router, "/auth", ["auth"]),
+        (verify_router, "/auth", ["auth"]),
         (users.get_users_router(UserRead, UserUpdate), "/auth/users", ["users"]),
     ):
         declare(router, 413, 422, when=has_body)

@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from parley_common.settings import ServiceSettings, refuse_unfit
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 # Dev defaults: usable locally, refused in production (see `Settings.production_problems`).
 DEV_RESET_PASSWORD_SECRET = "dev-reset-password-secret-change-me"  # noqa: S105
 DEV_VERIFICATION_SECRET = "dev-verification-secret-change-me"  # noqa: S105
 MIN_SECRET_LENGTH = 32
+
+
+class Rate(NamedTuple):
+    """At most ``limit`` requests per fixed window of ``window_seconds``."""
+
+    limit: int
+    window_seconds: int
+
+
+def _parse_rate(value: object) -> object:
+    # "5/3600" in the environment: five requests per hour.
+    if isinstance(value, str):
+        limit, _, seconds = value.partition("/")
+        try:
+            rate = Rate(int(limit), int(seconds))
+        except ValueError:
+            raise ValueError(f"expected COUNT/SECONDS, got {value!r}") from None
+        if rate.limit < 1 or rate.window_seconds < 1:
+            raise ValueError(f"COUNT and SECONDS must be positive, got {value!r}")
+        return rate
+    return value
+
+
+RateSetting = Annotated[Rate, NoDecode, BeforeValidator(_parse_rate)]
 
 
 def _split_commas(value: object) -> object:
@@ -52,6 +76,28 @@ class Settings(ServiceSettings):
     LOGIN_THROTTLE_WINDOW_SECONDS: int = Field(default=900, ge=1)
     LOGIN_THROTTLE_BASE_SECONDS: int = Field(default=60, ge=1)
     LOGIN_THROTTLE_MAX_SECONDS: int = Field(default=3600, ge=1)
+    # HMAC key of the device cookies and of refresh-token successors. Unset in development: a
+    # random key per process (device cookies and the refresh grace then last one process).
+    SESSION_SECRET: SecretStr = SecretStr("")
+    # A browser that logged in gets a signed device cookie; logins that present it are throttled
+    # per device, so failures from elsewhere never lock the owner out of it (OWASP device cookies).
+    DEVICE_COOKIE_TTL_DAYS: int = Field(default=365, ge=1, le=3650)
+    # A refresh token presented again this soon by the same client (its response was lost) gets
+    # the same successor; later, or from another client, it revokes its family as reuse.
+    REFRESH_REUSE_GRACE_SECONDS: int = Field(default=10, ge=0, le=300)
+
+    # Rate limits, COUNT/SECONDS per fixed window, counted in PostgreSQL (shared by replicas).
+    RATE_LIMITS_ENABLED: bool = True
+    # forgot-password and request-verify-token, per email: caps the mails one address receives.
+    RATE_LIMIT_MAIL_PER_EMAIL: RateSetting = Rate(5, 3600)
+    # The same two routes per client address: caps the mails one client sends.
+    RATE_LIMIT_MAIL_PER_ADDRESS: RateSetting = Rate(20, 3600)
+    # reset-password and verify per client address: token guessing and reset hashing.
+    RATE_LIMIT_TOKEN_PER_ADDRESS: RateSetting = Rate(30, 600)
+    # register per client address: every registration hashes a password.
+    RATE_LIMIT_REGISTER_PER_ADDRESS: RateSetting = Rate(20, 3600)
+    # PATCH and DELETE /auth/users/me per user: each checks (and may hash) a password.
+    RATE_LIMIT_ACCOUNT_PER_USER: RateSetting = Rate(10, 600)
 
     # Request bodies past this get 413 before they are read or authenticated. The largest valid
     # body (registration: an email address, at most 254 characters, and a password of at most 128,

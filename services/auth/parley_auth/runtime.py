@@ -8,7 +8,9 @@ from parley_common.background import BackgroundWork
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from parley_auth.config import Settings
+from parley_auth.devices import DeviceCookies
 from parley_auth.mail import Mailer
+from parley_auth.origins import AllowedOrigins
 from parley_auth.passwords import AsyncPasswordHelper
 from parley_auth.refresh import RefreshTokens
 from parley_auth.throttle import LoginThrottle
@@ -24,5 +26,7 @@ class Runtime:
     access_tokens: AccessTokens
     refresh_tokens: RefreshTokens
     throttle: LoginThrottle
+    devices: DeviceCookies
+    origins: AllowedOrigins
     mailer: Mailer
     background: BackgroundWork

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi_users import schemas
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class UserRead(schemas.BaseUser[uuid.UUID]):
@@ -26,7 +26,14 @@ class TokenPair(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
     expires_in: int
-    refresh_token: str
+    # Browsers get the refresh token only as the HttpOnly cookie, where no script can read it.
+    refresh_token: str | None = Field(
+        default=None,
+        description=(
+            "Present only when the request has X-Refresh-Token-Delivery: body (non-browser "
+            "clients, which then send it in the body of /auth/refresh and /auth/logout)"
+        ),
+    )
 
 
 class RefreshRequest(BaseModel):

@@ -21,6 +21,8 @@ from parley_auth.migrate import upgrade
 from parley_testing import DatabaseFactory, database_name
 
 PASSWORD = "correct horse battery staple"
+# What a non-browser client sends to get the refresh token in the JSON body as well.
+BODY_DELIVERY = {"X-Refresh-Token-Delivery": "body"}
 
 
 @dataclass
@@ -71,7 +73,8 @@ class Auth:
         )
 
     async def tokens(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
-        response = await self.login(email, password)
+        """Log in as a non-browser client: the body carries the refresh token too."""
+        response = await self.login(email, password, headers=BODY_DELIVERY)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -80,6 +83,15 @@ class Auth:
         """Register ``email`` and return (user, bearer access token)."""
         user = await self.register(email, password)
         return user, (await self.tokens(email, password))["access_token"]
+
+    def other_client(self, host: str = "198.51.100.9") -> httpx.AsyncClient:
+        """Another client of the same app: its own address (via the trusted proxy's
+        X-Forwarded-For), its own cookie jar and User-Agent."""
+        transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50_001))
+        headers = {"X-Forwarded-For": host, "User-Agent": f"other-client/{host}"}
+        return httpx.AsyncClient(
+            transport=transport, base_url=self.client.base_url, headers=headers
+        )
 
     async def settle(self) -> None:
         """Wait for work done after responses (mail)."""

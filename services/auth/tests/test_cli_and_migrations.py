@@ -18,7 +18,7 @@ from parley_testing import DatabaseFactory, serve_command, thumbprint
 
 from .conftest import PASSWORD, AuthFactory
 
-TABLES = {"users", "refresh_tokens", "login_throttle"}
+TABLES = {"users", "refresh_tokens", "login_throttle", "login_device_throttle", "rate_limits"}
 
 
 def tables(url: str) -> set[str]:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import AuthFactory
+from .conftest import BODY_DELIVERY, AuthFactory
 
 GATEWAY = "10.42.3.4"
 STRANGER = "203.0.113.7"
@@ -78,10 +78,12 @@ async def test_production_cookie_is_secure_whatever_the_headers(
 ) -> None:
     async with make_auth(client_host=STRANGER, **production) as auth:
         await auth.register("alice@example.com")
-        login = await auth.login("alice@example.com", headers={"X-Forwarded-Proto": "http"})
+        login = await auth.login(
+            "alice@example.com", headers={"X-Forwarded-Proto": "http", **BODY_DELIVERY}
+        )
         assert "secure" in cookie_flags(login)
         token = {"refresh_token": login.json()["refresh_token"]}
-        refreshed = await auth.client.post("/auth/refresh", json=token)
+        refreshed = await auth.client.post("/auth/refresh", json=token, headers=BODY_DELIVERY)
         assert refreshed.status_code == 200
         assert "secure" in cookie_flags(refreshed)
         logout = await auth.client.post("/auth/logout", json=refreshed.json())

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from .conftest import PASSWORD, Auth, AuthFactory, bearer
+from .conftest import BODY_DELIVERY, PASSWORD, Auth, AuthFactory, bearer
 
 
 def cookie_header(response: httpx.Response) -> str:
@@ -14,9 +14,13 @@ def cookie_header(response: httpx.Response) -> str:
     return header
 
 
+async def refresh_in_body(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await client.post("/auth/refresh", json={"refresh_token": token}, headers=BODY_DELIVERY)
+
+
 async def test_login_returns_tokens_and_a_strict_httponly_cookie(auth: Auth) -> None:
     await auth.register("alice@example.com")
-    response = await auth.login("ALICE@example.com")
+    response = await auth.login("ALICE@example.com", headers=BODY_DELIVERY)
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -85,9 +89,7 @@ async def test_login_without_form_fields_is_422(auth: Auth) -> None:
 async def test_refresh_with_body_rotates_the_token(auth: Auth) -> None:
     await auth.register("alice@example.com")
     first = await auth.tokens("alice@example.com")
-    response = await auth.client.post(
-        "/auth/refresh", json={"refresh_token": first["refresh_token"]}
-    )
+    response = await refresh_in_body(auth.client, first["refresh_token"])
     assert response.status_code == 200
     second = response.json()
     assert second["refresh_token"] != first["refresh_token"]
@@ -95,7 +97,7 @@ async def test_refresh_with_body_rotates_the_token(auth: Auth) -> None:
     me = await auth.client.get("/auth/users/me", headers=bearer(second["access_token"]))
     assert me.status_code == 200
     # The successor works once more.
-    third = await auth.client.post("/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    third = await refresh_in_body(auth.client, second["refresh_token"])
     assert third.status_code == 200
 
 
@@ -103,23 +105,25 @@ async def test_refresh_with_the_cookie_rotates_the_cookie(auth: Auth) -> None:
     await auth.register("alice@example.com")
     await auth.tokens("alice@example.com")  # the client keeps the cookie
     old_cookie = auth.client.cookies["parley_refresh"]
-    response = await auth.client.post("/auth/refresh")
+    # Even when asked for, a cookie's token never goes into a body (scripts could read it).
+    response = await auth.client.post("/auth/refresh", headers=BODY_DELIVERY)
     assert response.status_code == 200
-    assert auth.client.cookies["parley_refresh"] == response.json()["refresh_token"]
-    assert auth.client.cookies["parley_refresh"] != old_cookie
+    assert "refresh_token" not in response.json()
+    assert auth.client.cookies["parley_refresh"] not in ("", old_cookie)
 
 
 async def test_reusing_a_rotated_token_revokes_the_whole_family(auth: Auth) -> None:
     await auth.register("alice@example.com")
     stolen = (await auth.tokens("alice@example.com"))["refresh_token"]
-    rotated = await auth.client.post("/auth/refresh", json={"refresh_token": stolen})
+    rotated = await refresh_in_body(auth.client, stolen)
     successor = rotated.json()["refresh_token"]
 
-    replay = await auth.client.post("/auth/refresh", json={"refresh_token": stolen})
+    async with auth.other_client() as thief:
+        replay = await refresh_in_body(thief, stolen)
     assert replay.status_code == 401
     assert replay.json() == {"detail": "INVALID_REFRESH_TOKEN"}
     # The legitimate successor died with its family.
-    after = await auth.client.post("/auth/refresh", json={"refresh_token": successor})
+    after = await refresh_in_body(auth.client, successor)
     assert after.status_code == 401
 
 
@@ -128,19 +132,34 @@ async def test_reuse_does_not_touch_other_sessions(auth: Auth) -> None:
     laptop = (await auth.tokens("alice@example.com"))["refresh_token"]
     phone = (await auth.tokens("alice@example.com"))["refresh_token"]
     await auth.client.post("/auth/refresh", json={"refresh_token": laptop})
-    await auth.client.post("/auth/refresh", json={"refresh_token": laptop})  # replay
+    async with auth.other_client() as thief:
+        await thief.post("/auth/refresh", json={"refresh_token": laptop})  # reuse
     response = await auth.client.post("/auth/refresh", json={"refresh_token": phone})
     assert response.status_code == 200
 
 
-async def test_concurrent_refreshes_of_one_token_have_one_winner(auth: Auth) -> None:
+async def test_concurrent_refreshes_by_one_client_share_one_successor(auth: Auth) -> None:
+    # Tabs of one browser racing on the same cookie: nobody is logged out.
     await auth.register("alice@example.com")
     token = (await auth.tokens("alice@example.com"))["refresh_token"]
-    responses = await asyncio.gather(
-        *(auth.client.post("/auth/refresh", json={"refresh_token": token}) for _ in range(8))
-    )
+    responses = await asyncio.gather(*(refresh_in_body(auth.client, token) for _ in range(8)))
+    assert [r.status_code for r in responses] == [200] * 8
+    assert len({r.json()["refresh_token"] for r in responses}) == 1
+    assert (await refresh_in_body(auth.client, responses[0].json()["refresh_token"])).is_success
+
+
+async def test_concurrent_refreshes_from_different_clients_have_one_winner(auth: Auth) -> None:
+    await auth.register("alice@example.com")
+    token = (await auth.tokens("alice@example.com"))["refresh_token"]
+    clients = [auth.other_client(f"198.51.100.{n}") for n in range(1, 9)]
+    responses = await asyncio.gather(*(refresh_in_body(client, token) for client in clients))
+    for client in clients:
+        await client.aclose()
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [401] * 7, codes
+    # The losers' replays revoked the family, the winner's successor included.
+    [winner] = [r for r in responses if r.status_code == 200]
+    assert (await refresh_in_body(auth.client, winner.json()["refresh_token"])).status_code == 401
 
 
 async def test_missing_unknown_or_expired_refresh_tokens_are_401(auth: Auth) -> None:
@@ -169,7 +188,7 @@ async def test_logout_revokes_the_family_and_clears_the_cookie(auth: Auth) -> No
     await auth.register("alice@example.com")
     first = (await auth.tokens("alice@example.com"))["refresh_token"]
     other_session = (await auth.tokens("alice@example.com"))["refresh_token"]
-    rotated = await auth.client.post("/auth/refresh", json={"refresh_token": first})
+    rotated = await refresh_in_body(auth.client, first)
     current = rotated.json()["refresh_token"]
 
     response = await auth.client.post("/auth/logout", json={"refresh_token": current})

@@ -1,8 +1,12 @@
-"""Per-account login throttling: 429 + Retry-After after 10 failures, growing, resettable."""
+"""Per-account login throttling: 429 + Retry-After after 10 attempts, counted before the hash,
+growing, resettable, purged when stale."""
 
 from __future__ import annotations
 
 import asyncio
+
+import pytest
+from parley_auth.throttle import purge_stale
 
 from .conftest import PASSWORD, Auth, AuthFactory
 
@@ -75,3 +79,60 @@ async def test_password_reset_clears_the_throttle(auth: Auth) -> None:
     )
     assert reset.status_code == 200
     assert (await auth.login("alice@example.com", new_password)).status_code == 200
+
+
+async def test_concurrent_wrong_passwords_get_at_most_the_limit_of_hash_checks(
+    auth: Auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await auth.register("alice@example.com")
+    checks = count_password_checks(auth, monkeypatch)
+    answers = await asyncio.gather(
+        *(auth.login("alice@example.com", f"guess number {n:02d}") for n in range(40))
+    )
+    codes = sorted(a.status_code for a in answers)
+    # Each attempt is counted under the row lock before its hash: the 11th and later wait.
+    assert codes == [400] * 10 + [429] * 30, codes
+    assert len(checks) == 10
+
+
+async def test_concurrent_guesses_at_an_unknown_email_are_capped_the_same_way(
+    auth: Auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = count_password_checks(auth, monkeypatch)
+    answers = await asyncio.gather(*(auth.login("ghost@example.com", PASSWORD) for _ in range(40)))
+    assert sorted(a.status_code for a in answers) == [400] * 10 + [429] * 30
+    assert len(checks) == 10  # the dummy hash that hides unknown emails, capped too
+
+
+async def test_stale_throttle_rows_are_purged(auth: Auth) -> None:
+    await fail(auth, "alice@example.com", 2)
+    await fail(auth, "bob@example.com", 2)
+    auth.sql(
+        "UPDATE login_throttle SET last_failure_at = now() - interval '2 days' "
+        "WHERE email_key = 'bob@example.com'"
+    )
+    auth.sql(
+        "INSERT INTO login_device_throttle VALUES "
+        "('old-device', 3, now() - interval '2 days', NULL), ('new-device', 3, now(), NULL)"
+    )
+    async with auth.app.state.runtime.sessionmaker() as session:
+        assert await purge_stale(session) == 2
+    assert auth.sql("SELECT email_key FROM login_throttle") == [("alice@example.com",)]
+    assert auth.sql("SELECT device_id FROM login_device_throttle") == [("new-device",)]
+    # The survivors still count: alice's two failures stand.
+    assert auth.sql("SELECT failures FROM login_throttle") == [(2,)]
+
+
+def count_password_checks(auth: Auth, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every argon2 verification the app runs (real ones and the unknown-email dummy)."""
+    helper = auth.app.state.runtime.passwords
+    original = helper.verify_and_update
+    checks: list[str] = []
+
+    def counting(password: str, hashed: str) -> tuple[bool, str | None]:
+        checks.append(password)
+        result: tuple[bool, str | None] = original(password, hashed)
+        return result
+
+    monkeypatch.setattr(helper, "verify_and_update", counting)
+    return checks

@@ -125,6 +125,8 @@ def running_stack(
     )
     peer_port = ports[5]
     quiet = (lambda _msg: None) if log is None else log
+    # Like the gateway's limits above: the load registers every user from one address.
+    service_env = {"RATE_LIMITS_ENABLED": "false", **(service_env or {})}
     plan = prepare_stack(settings, service_env=service_env, log=quiet)
     try:
         processes = list(plan.processes)

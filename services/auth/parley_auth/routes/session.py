@@ -1,27 +1,57 @@
-"""Login, refresh and logout: access token plus rotating refresh token (body and cookie)."""
+"""Login, refresh and logout: an access token, a rotating refresh token (HttpOnly cookie, or the
+body for a client that asks), and the device cookie that exempts a known browser from lockouts."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Cookie, Depends, HTTPException, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Cookie,
+    Depends,
+    Header,
+    HTTPException,
+    Request,
+    Response,
+    status,
+)
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users.router.common import ErrorCode
-from parley_common.openapi import responses
+from parley_common.openapi import ErrorBody, responses
 
 from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
-from parley_auth.refresh import InvalidRefreshToken
+from parley_auth.devices import DEVICE_COOKIE
+from parley_auth.refresh import InvalidRefreshToken, client_fingerprint
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
+from parley_auth.throttle import account_counter, device_counter, email_key
 from parley_auth.users import MAX_PASSWORD_LENGTH
 
 REFRESH_COOKIE = "parley_refresh"
 COOKIE_PATH = "/auth"
 INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
 LOGIN_TOO_MANY_ATTEMPTS = "LOGIN_TOO_MANY_ATTEMPTS"
+ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
+
+# parley_common declares no 403 (chat answers 404 for what is not the caller's).
+FOREIGN_ORIGIN: dict[int | str, dict[str, Any]] = {
+    403: {"description": ORIGIN_NOT_ALLOWED, "model": ErrorBody}
+}
 
 # Every route has a body (form or JSON) and reads the database.
 router = APIRouter(prefix="/auth", tags=["session"], responses=responses(413, 422, 503))
+
+Delivery = Annotated[
+    str | None,
+    Header(
+        alias="X-Refresh-Token-Delivery",
+        description="'body': also put the refresh token in the JSON answer (non-browser clients)",
+    ),
+]
+DeviceCookie = Annotated[str | None, Cookie(alias=DEVICE_COOKIE)]
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
+RefreshBody = Annotated[RefreshRequest | None, Body()]
 
 
 def _secure_cookie(runtime: Runtime, request: Request) -> bool:
@@ -31,35 +61,57 @@ def _secure_cookie(runtime: Runtime, request: Request) -> bool:
     return runtime.settings.is_production or request.url.scheme == "https"
 
 
-def _token_response(
-    runtime: Runtime, request: Request, response: Response, subject: str, refresh_token: str
-) -> TokenPair:
+def _set_cookie(
+    runtime: Runtime, request: Request, response: Response, name: str, value: str, days: int
+) -> None:
     response.set_cookie(
-        REFRESH_COOKIE,
-        refresh_token,
-        max_age=runtime.settings.REFRESH_TOKEN_TTL_DAYS * 86_400,
+        name,
+        value,
+        max_age=days * 86_400,
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
         secure=_secure_cookie(runtime, request),
     )
+
+
+def _token_response(
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    subject: str,
+    refresh_token: str,
+    in_body: bool,
+) -> TokenPair:
+    days = runtime.settings.REFRESH_TOKEN_TTL_DAYS
+    _set_cookie(runtime, request, response, REFRESH_COOKIE, refresh_token, days)
     response.headers["Cache-Control"] = "no-store"
     return TokenPair(
         access_token=runtime.access_tokens.issue(subject),
         expires_in=runtime.access_tokens.lifetime_seconds,
-        refresh_token=refresh_token,
+        refresh_token=refresh_token if in_body else None,
     )
 
 
-def _presented_token(body: RefreshRequest | None, cookie: str | None) -> str | None:
-    if body is not None and body.refresh_token:
-        return body.refresh_token
-    return cookie or None
+def _wants_body(delivery: str | None) -> bool:
+    return delivery is not None and delivery.strip().lower() == "body"
+
+
+def _refuse_foreign_origin(runtime: Runtime, request: Request) -> None:
+    # The cookie rides along with any request the browser makes; SameSite=Strict is one wall,
+    # the Origin check a second one that does not depend on the browser's notion of "site".
+    if not runtime.origins.allows(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=ORIGIN_NOT_ALLOWED)
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.post(
     "/login",
     response_model=TokenPair,
+    response_model_exclude_none=True,
     responses=responses(
         400,
         429,
@@ -76,9 +128,17 @@ async def login(
     runtime: RuntimeDep,
     session: SessionDep,
     user_manager: UserManagerDep,
+    delivery: Delivery = None,
+    device_cookie: DeviceCookie = None,
 ) -> TokenPair:
-    """OAuth2 password flow: email as ``username``; also sets the refresh cookie."""
-    retry_after = await runtime.throttle.retry_after(session, credentials.username)
+    """OAuth2 password flow: email as ``username``; sets the refresh and device cookies."""
+    account_key = email_key(credentials.username)
+    # A browser that signed in to this account before counts on its own; everyone else shares
+    # the account's count, so guesses from elsewhere never lock the owner out of it.
+    device_id = runtime.devices.device_for(device_cookie, account_key)
+    counter = device_counter(device_id) if device_id else account_counter(credentials.username)
+    # Counted before the hash: concurrent guesses cannot outrun the limit.
+    retry_after = await runtime.throttle.reserve(session, counter)
     if retry_after is not None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
@@ -89,49 +149,72 @@ async def login(
     too_long = len(credentials.password) > MAX_PASSWORD_LENGTH
     user = None if too_long else await user_manager.authenticate(credentials)
     if user is None or not user.is_active:
-        await runtime.throttle.record_failure(session, credentials.username)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=ErrorCode.LOGIN_BAD_CREDENTIALS)
-    await runtime.throttle.clear(session, credentials.username)
+    await runtime.throttle.succeeded(session, counter)
     refresh_token = await runtime.refresh_tokens.issue(session, user.id)
-    return _token_response(runtime, request, response, str(user.id), refresh_token)
+    device_days = runtime.settings.DEVICE_COOKIE_TTL_DAYS
+    device = runtime.devices.issue(account_key)
+    _set_cookie(runtime, request, response, DEVICE_COOKIE, device, device_days)
+    return _token_response(
+        runtime, request, response, str(user.id), refresh_token, _wants_body(delivery)
+    )
 
 
 @router.post(
     "/refresh",
     response_model=TokenPair,
-    responses=responses(401, describe={401: INVALID_REFRESH_TOKEN}),
+    response_model_exclude_none=True,
+    responses={**responses(401, describe={401: INVALID_REFRESH_TOKEN}), **FOREIGN_ORIGIN},
 )
 async def refresh(
     request: Request,
     response: Response,
     runtime: RuntimeDep,
     session: SessionDep,
-    body: Annotated[RefreshRequest | None, Body()] = None,
-    cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+    body: RefreshBody = None,
+    cookie: RefreshCookie = None,
+    device_cookie: DeviceCookie = None,
+    delivery: Delivery = None,
 ) -> TokenPair:
-    """Trade a refresh token (JSON body or cookie) for new tokens; the old one stops working."""
-    token = _presented_token(body, cookie)
+    """Trade a refresh token (JSON body or cookie) for new tokens; the old one stops working.
+    The answer carries the new refresh token only for a body token with the delivery header."""
+    from_body = body.refresh_token if body is not None and body.refresh_token else None
+    token = from_body or cookie
     if token is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=INVALID_REFRESH_TOKEN)
+    if from_body is None:
+        _refuse_foreign_origin(runtime, request)
+    client = client_fingerprint(
+        device_cookie, _client_address(request), request.headers.get("user-agent", "")
+    )
     try:
-        rotation = await runtime.refresh_tokens.rotate(session, token)
+        rotation = await runtime.refresh_tokens.rotate(session, token, client)
     except InvalidRefreshToken:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=INVALID_REFRESH_TOKEN) from None
+    # A cookie's token never goes into a body: a script on the page could read it there.
+    in_body = from_body is not None and _wants_body(delivery)
     return _token_response(
-        runtime, request, response, str(rotation.user.id), rotation.refresh_token
+        runtime, request, response, str(rotation.user.id), rotation.refresh_token, in_body
     )
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=FOREIGN_ORIGIN,
+)
 async def logout(
     request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
-    body: Annotated[RefreshRequest | None, Body()] = None,
-    cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+    body: RefreshBody = None,
+    cookie: RefreshCookie = None,
 ) -> Response:
     """Revoke the presented refresh token's whole family and clear the cookie."""
-    token = _presented_token(body, cookie)
+    from_body = body.refresh_token if body is not None and body.refresh_token else None
+    if from_body is None and cookie:
+        _refuse_foreign_origin(runtime, request)
+    token = from_body or cookie
     if token is not None:
         await runtime.refresh_tokens.revoke_family_of(session, token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
