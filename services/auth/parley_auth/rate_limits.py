@@ -29,7 +29,6 @@ RATE_LIMITED = "RATE_LIMITED"
 KeySource = Literal["address", "email", "user"]
 RateOf = Callable[[Settings], Rate]
 LIMITED_DESCRIPTION = f"{RATE_LIMITED}, see Retry-After"
-LIMITED_DESCRIPTION = f"{RATE_LIMITED}, see Retry-After"
 
 
 async def hit(session: AsyncSession, key: str, rate: Rate) -> int | None:
