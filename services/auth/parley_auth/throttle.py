@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth.config import Settings
+from parley_auth.emails import canonical_email
 from parley_auth.models import LoginThrottle as Row
 
 MAX_KEY_LENGTH = 320
@@ -17,7 +18,8 @@ MAX_KEY_LENGTH = 320
 
 def email_key(email: str) -> str:
     # Any string may arrive as a login name; the key column holds at most 320 characters.
-    return email.strip().lower()[:MAX_KEY_LENGTH]
+    # Canonical, so variants of one address share one count.
+    return canonical_email(email)[:MAX_KEY_LENGTH]
 
 
 class LoginThrottle:

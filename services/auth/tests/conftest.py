@@ -141,6 +141,8 @@ def production() -> dict[str, Any]:
         "ENV": "production",
         "RESET_PASSWORD_TOKEN_SECRET": "r" * 40,
         "VERIFICATION_TOKEN_SECRET": "v" * 40,
+        "SESSION_SECRET": "s" * 40,
+        "SERVICE_TOKEN": "t" * 40,
         "PASSWORD_HASH_PROFILE": "standard",
     }
 

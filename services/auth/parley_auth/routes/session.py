@@ -10,10 +10,12 @@ from fastapi_users.router.common import ErrorCode
 from parley_common.openapi import responses
 
 from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
+from parley_auth.models import User
+from parley_auth.password_policy import MAX_PASSWORD_LENGTH
 from parley_auth.refresh import InvalidRefreshToken
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
-from parley_auth.users import MAX_PASSWORD_LENGTH
+from parley_auth.tokens import issue_for
 
 REFRESH_COOKIE = "parley_refresh"
 COOKIE_PATH = "/auth"
@@ -31,9 +33,10 @@ def _secure_cookie(runtime: Runtime, request: Request) -> bool:
     return runtime.settings.is_production or request.url.scheme == "https"
 
 
-def _token_response(
-    runtime: Runtime, request: Request, response: Response, subject: str, refresh_token: str
-) -> TokenPair:
+def set_refresh_cookie(
+    runtime: Runtime, request: Request, response: Response, refresh_token: str
+) -> None:
+    """Hand ``refresh_token`` to the browser as the HttpOnly cookie (and nowhere a script sees)."""
     response.set_cookie(
         REFRESH_COOKIE,
         refresh_token,
@@ -43,9 +46,25 @@ def _token_response(
         samesite="strict",
         secure=_secure_cookie(runtime, request),
     )
+
+
+def clear_refresh_cookie(runtime: Runtime, request: Request, response: Response) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=_secure_cookie(runtime, request),
+    )
+
+
+def _token_response(
+    runtime: Runtime, request: Request, response: Response, user: User, refresh_token: str
+) -> TokenPair:
+    set_refresh_cookie(runtime, request, response, refresh_token)
     response.headers["Cache-Control"] = "no-store"
     return TokenPair(
-        access_token=runtime.access_tokens.issue(subject),
+        access_token=issue_for(runtime.access_tokens, user),
         expires_in=runtime.access_tokens.lifetime_seconds,
         refresh_token=refresh_token,
     )
@@ -93,7 +112,7 @@ async def login(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=ErrorCode.LOGIN_BAD_CREDENTIALS)
     await runtime.throttle.clear(session, credentials.username)
     refresh_token = await runtime.refresh_tokens.issue(session, user.id)
-    return _token_response(runtime, request, response, str(user.id), refresh_token)
+    return _token_response(runtime, request, response, user, refresh_token)
 
 
 @router.post(
@@ -117,9 +136,7 @@ async def refresh(
         rotation = await runtime.refresh_tokens.rotate(session, token)
     except InvalidRefreshToken:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=INVALID_REFRESH_TOKEN) from None
-    return _token_response(
-        runtime, request, response, str(rotation.user.id), rotation.refresh_token
-    )
+    return _token_response(runtime, request, response, rotation.user, rotation.refresh_token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -135,11 +152,5 @@ async def logout(
     if token is not None:
         await runtime.refresh_tokens.revoke_family_of(session, token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(
-        REFRESH_COOKIE,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=_secure_cookie(runtime, request),
-    )
+    clear_refresh_cookie(runtime, request, response)
     return response
