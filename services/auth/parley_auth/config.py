@@ -86,7 +86,7 @@ class Settings(ServiceSettings):
     REGISTRATION_CONCEALS_ACCOUNTS: bool | None = None
 
     # Expired refresh tokens, idle throttle rows and expired invites are deleted this often.
-    PURGE_INTERVAL_SECONDS: float = Field(default=3600, ge=1)
+    PURGE_INTERVAL_SECONDS: float = Field(default=3600, gt=0)
 
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Base of the links in mails (the web app serves /reset-password and /verify).

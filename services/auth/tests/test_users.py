@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from .conftest import PASSWORD, Auth, bearer
+from .conftest import PASSWORD, Auth, bearer, fullwidth
 
 
 async def make_superuser(auth: Auth, email: str = "admin@example.com") -> str:
@@ -28,7 +28,7 @@ async def test_inactive_user_is_refused_even_with_a_valid_token(auth: Auth) -> N
 async def test_patch_me_to_a_taken_email_in_other_form_is_400(auth: Auth) -> None:
     await auth.register("bob@example.com")
     _, token = await auth.user("alice@example.com")
-    for variant in ("BOB@example.com", "ｂｏｂ@example.com"):
+    for variant in ("BOB@example.com", fullwidth("bob") + "@example.com"):
         response = await auth.client.patch(
             "/auth/users/me",
             headers=bearer(token),
