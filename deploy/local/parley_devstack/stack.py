@@ -18,6 +18,7 @@ from parley_devstack.config import DevSettings
 from parley_devstack.gateway import write_gateway_config
 from parley_devstack.ports import check_ports
 from parley_devstack.postgres import ensure_database, start_embedded
+from parley_devstack.secrets import ensure_dev_secrets
 
 STUB_MODEL = "parley-stub"
 STUB_API_KEY = "stub-key"  # the stub checks nothing; the OpenAI client insists on a key
@@ -108,18 +109,23 @@ def prepare_stack(
         keys_dir = data / "keys"
         log(f"dev keys in {keys_dir}")
         _run([executable("parley-auth"), "keys", "generate", "--dir", str(keys_dir)], {}, "keys")
+        dev_secrets = ensure_dev_secrets(keys_dir)
 
         auth_env = {
             **base_env,
             "DATABASE_URL": auth_db,
             "SIGNING_KEY_FILES": str(keys_dir / "signing-key.pem"),
             "PUBLIC_BASE_URL": settings.public_url,
+            **dev_secrets,
             **extra,
         }
         chat_env = {
             **base_env,
             "DATABASE_URL": chat_db,
             "AUTH_PUBLIC_KEYS_FILE": str(keys_dir / "jwks.json"),
+            # The account-change feed: chat learns of password changes and deletions from auth.
+            "AUTH_URL": f"http://{settings.bind_host}:{settings.auth_port}",
+            "SERVICE_TOKEN": dev_secrets["SERVICE_TOKEN"],
             **_llm_env(settings),
             **extra,
         }

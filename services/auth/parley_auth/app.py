@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi_users import FastAPIUsers
-from fastapi_users.authentication import AuthenticationBackend, BearerTransport
+from fastapi.routing import APIRoute
 from parley_common.background import BackgroundWork
 from parley_common.body_limit import BodyLimitMiddleware
 from parley_common.db_errors import add_database_error_handlers
@@ -21,25 +22,20 @@ from parley_common.middleware import RequestMiddleware, RouteTemplates, internal
 from parley_common.openapi import declare, has_body
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from parley_auth.config import Settings
+from parley_auth.config import Settings, with_development_secrets
 from parley_auth.db import create_engine, create_sessionmaker
-from parley_auth.deps import get_access_token_strategy, get_user_manager
+from parley_auth.deps import fastapi_users
 from parley_auth.devices import DeviceCookies, session_secret
+from parley_auth.housekeeping import purge_forever
 from parley_auth.keys import load_signing_keys
 from parley_auth.mail import Mailer, build_mailer
-from parley_auth.models import User
 from parley_auth.origins import AllowedOrigins
 from parley_auth.passwords import AsyncPasswordHelper
-from parley_auth.rate_limits import (
-    MAIL_LIMITS,
-    REGISTER_LIMIT,
-    TOKEN_LIMIT,
-    limit_route,
-)
+from parley_auth.rate_limits import MAIL_LIMITS, TOKEN_LIMIT, limit_route
 from parley_auth.refresh import RefreshTokens
-from parley_auth.routes import health, jwks, session
+from parley_auth.routes import account, health, internal, jwks, register, session
 from parley_auth.runtime import Runtime
-from parley_auth.schemas import UserCreate, UserRead, UserUpdate
+from parley_auth.schemas import UserRead, UserUpdate
 from parley_auth.throttle import LoginThrottle
 from parley_auth.tokens import AccessTokens
 
@@ -79,6 +75,13 @@ def build_runtime(settings: Settings, mailer: Mailer | None = None) -> Runtime:
 def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     """The auth service; refuses production settings with dev secrets (SettingsError)."""
     configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
+    settings, generated = with_development_secrets(settings)
+    if generated:
+        log.warning(
+            "secrets.ephemeral",
+            detail="unset: random for this process, mailed links die with it",
+            settings=generated,
+        )
     runtime = build_runtime(settings, mailer)
     if not settings.SIGNING_KEY_FILES:
         log.warning("keys.ephemeral", detail="SIGNING_KEY_FILES unset: using a throwaway key")
@@ -88,9 +91,20 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("auth.started", env=settings.ENV, kids=[k.kid for k in runtime.access_tokens.keys])
+        housekeeping = asyncio.create_task(
+            purge_forever(
+                runtime.sessionmaker,
+                timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS),
+                settings.PURGE_INTERVAL_SECONDS,
+            ),
+            name="housekeeping",
+        )
         try:
             yield
         finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
             await runtime.background.drain(wait_seconds=10)
             runtime.passwords.close()
             await runtime.engine.dispose()
@@ -107,30 +121,32 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     app.state.lifecycle = Lifecycle()
     app.state.metrics = HttpMetrics("auth")
 
-    backend = AuthenticationBackend[User, uuid.UUID](
-        name="jwt",
-        transport=BearerTransport(tokenUrl="/auth/login"),
-        get_strategy=get_access_token_strategy,
-    )
-    users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
-    register_router = users.get_register_router(UserRead, UserCreate)
-    limit_route(register_router, "POST", "/register", REGISTER_LIMIT)
-    reset_router = users.get_reset_password_router()
+    reset_router = fastapi_users.get_reset_password_router()
     limit_route(reset_router, "POST", "/forgot-password", *MAIL_LIMITS)
     limit_route(reset_router, "POST", "/reset-password", TOKEN_LIMIT)
-    verify_router = users.get_verify_router(UserRead)
+    verify_router = fastapi_users.get_verify_router(UserRead)
     limit_route(verify_router, "POST", "/request-verify-token", *MAIL_LIMITS)
     limit_route(verify_router, "POST", "/verify", TOKEN_LIMIT)
 
     app.include_router(health.router)
     app.include_router(jwks.router)
     app.include_router(session.router)
+    app.include_router(register.router)
+    app.include_router(register.invites)
+    # Before fastapi-users' users router, whose /me routes are dropped below.
+    app.include_router(account.router)
+    app.include_router(internal.router)
+    superuser_routes = fastapi_users.get_users_router(UserRead, UserUpdate)
+    superuser_routes.routes = [
+        route
+        for route in superuser_routes.routes
+        if not (isinstance(route, APIRoute) and route.path == "/me")
+    ]
     # fastapi-users declares its own statuses; ours come on top: the body limit, the database.
     for router, prefix, tags in (
-        (register_router, "/auth", ["auth"]),
         (reset_router, "/auth", ["auth"]),
         (verify_router, "/auth", ["auth"]),
-        (users.get_users_router(UserRead, UserUpdate), "/auth/users", ["users"]),
+        (superuser_routes, "/auth/users", ["users"]),
     ):
         declare(router, 413, 422, when=has_body)
         declare(router, 503)

@@ -1,4 +1,4 @@
-"""``parley-auth``: keys generate, migrate, serve."""
+"""``parley-auth``: keys generate, migrate, users promote, purge, serve."""
 
 from __future__ import annotations
 
@@ -37,6 +37,20 @@ def _promote(args: argparse.Namespace) -> int:
         print(f"parley-auth: no account with email {args.email}", file=sys.stderr)
         return 1
     print(f"{args.email}: superuser {'revoked' if args.revoke else 'granted'}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from parley_auth.housekeeping import run_purge
+
+    purged = asyncio.run(run_purge(Settings()))
+    if not purged.ran:
+        print("another process is purging right now; nothing done")
+        return 0
+    print(
+        f"purged {purged.refresh_tokens} refresh tokens, {purged.throttle_rows} throttle rows,"
+        f" {purged.rate_limit_rows} rate-limit rows, {purged.invites} invites"
+    )
     return 0
 
 
@@ -82,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("email")
     promote.add_argument("--revoke", action="store_true", help="take the superuser flag away")
     promote.set_defaults(handler=_promote)
+
+    purge = commands.add_parser(
+        "purge", help="delete expired refresh tokens, idle throttle rows, expired invites"
+    )
+    purge.set_defaults(handler=_purge)
 
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated, Literal, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
@@ -10,10 +11,22 @@ from parley_common.settings import ServiceSettings, refuse_unfit
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-# Dev defaults: usable locally, refused in production (see `Settings.production_problems`).
+# The public development defaults of earlier versions: refused in production wherever they
+# still linger in an env file. Development now makes its own (`with_development_secrets`).
 DEV_RESET_PASSWORD_SECRET = "dev-reset-password-secret-change-me"  # noqa: S105
 DEV_VERIFICATION_SECRET = "dev-verification-secret-change-me"  # noqa: S105
+PUBLIC_SECRETS = frozenset({DEV_RESET_PASSWORD_SECRET, DEV_VERIFICATION_SECRET})
 MIN_SECRET_LENGTH = 32
+# Secrets development generates when they are unset; production requires every one.
+GENERATED_IN_DEVELOPMENT = (
+    "RESET_PASSWORD_TOKEN_SECRET",
+    "VERIFICATION_TOKEN_SECRET",
+    "SESSION_SECRET",
+)
+REQUIRED_SECRETS = (*GENERATED_IN_DEVELOPMENT, "SERVICE_TOKEN")
+# One random value per secret and process: every app of one process agrees (replicas in tests),
+# and nothing public can forge a link to a development stack.
+_PROCESS_SECRETS = {name: secrets.token_urlsafe(32) for name in GENERATED_IN_DEVELOPMENT}
 
 
 class Rate(NamedTuple):
@@ -63,8 +76,12 @@ class Settings(ServiceSettings):
     REFRESH_TOKEN_TTL_DAYS: int = Field(default=30, ge=1, le=365)
     JWKS_MAX_AGE_SECONDS: int = Field(default=300, ge=0)
 
-    RESET_PASSWORD_TOKEN_SECRET: SecretStr = SecretStr(DEV_RESET_PASSWORD_SECRET)
-    VERIFICATION_TOKEN_SECRET: SecretStr = SecretStr(DEV_VERIFICATION_SECRET)
+    # Unset in development: random per process (links die with a restart; `make dev` sets them).
+    RESET_PASSWORD_TOKEN_SECRET: SecretStr = SecretStr("")
+    VERIFICATION_TOKEN_SECRET: SecretStr = SecretStr("")
+    # Bearer credential of the internal account-change feed (shared with chat). Unset in
+    # development: the feed answers 404.
+    SERVICE_TOKEN: SecretStr = SecretStr("")
     RESET_PASSWORD_TOKEN_TTL_SECONDS: int = Field(default=3600, ge=60)
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(default=86_400, ge=60)
 
@@ -104,6 +121,17 @@ class Settings(ServiceSettings):
     # even JSON-escaped at 12 bytes a character) stays under 6 KiB.
     MAX_BODY_BYTES: int = Field(default=16 * 1024, ge=8 * 1024)
 
+    # Who may register: anyone, addresses of REGISTRATION_DOMAINS (exact domains, comma list),
+    # holders of an invite code, or nobody (accounts are then made by other means).
+    REGISTRATION: Literal["open", "domains", "invite", "closed"] = "open"
+    REGISTRATION_DOMAINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Registering a taken address answers like a new one and mails the owner. Unset: on in
+    # production, off in development.
+    REGISTRATION_CONCEALS_ACCOUNTS: bool | None = None
+
+    # Expired refresh tokens, idle throttle rows and expired invites are deleted this often.
+    PURGE_INTERVAL_SECONDS: float = Field(default=3600, gt=0)
+
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Base of the links in mails (the web app serves /reset-password and /verify).
     PUBLIC_BASE_URL: str = "http://localhost:8080"
@@ -128,6 +156,13 @@ class Settings(ServiceSettings):
     SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
 
     _split_keys = field_validator("SIGNING_KEY_FILES", "CORS_ORIGINS", mode="before")(_split_commas)
+    _split_domains = field_validator("REGISTRATION_DOMAINS", mode="before")(_split_commas)
+
+    @property
+    def conceals_accounts(self) -> bool:
+        if self.REGISTRATION_CONCEALS_ACCOUNTS is None:
+            return self.is_production
+        return self.REGISTRATION_CONCEALS_ACCOUNTS
 
     @property
     def async_database_url(self) -> str:
@@ -140,32 +175,45 @@ class Settings(ServiceSettings):
         problems: list[str] = []
         if not self.SIGNING_KEY_FILES:
             problems.append("SIGNING_KEY_FILES is not set (production needs a real private key)")
-        secrets = [
-            (
-                "RESET_PASSWORD_TOKEN_SECRET",
-                self.RESET_PASSWORD_TOKEN_SECRET,
-                DEV_RESET_PASSWORD_SECRET,
-            ),
-            ("VERIFICATION_TOKEN_SECRET", self.VERIFICATION_TOKEN_SECRET, DEV_VERIFICATION_SECRET),
-        ]
-        for name, secret, dev_default in secrets:
-            value = secret.get_secret_value()
+        seen: dict[str, str] = {}
+        for name in REQUIRED_SECRETS:
+            value = self.secret(name)
             if not value:
                 problems.append(f"{name} is not set")
-            elif value == dev_default:
+            elif value in PUBLIC_SECRETS:
                 problems.append(f"{name} is the development default")
             elif len(value) < MIN_SECRET_LENGTH:
                 problems.append(f"{name} is shorter than {MIN_SECRET_LENGTH} characters")
-        if (
-            self.RESET_PASSWORD_TOKEN_SECRET.get_secret_value()
-            and self.RESET_PASSWORD_TOKEN_SECRET == self.VERIFICATION_TOKEN_SECRET
-        ):
-            problems.append("RESET_PASSWORD_TOKEN_SECRET and VERIFICATION_TOKEN_SECRET are equal")
+            elif value in seen:
+                # One leaked key must not open the others' doors.
+                problems.append(f"{seen[value]} and {name} are equal")
+            else:
+                seen[value] = name
+        if self.REGISTRATION == "domains" and not self.REGISTRATION_DOMAINS:
+            problems.append("REGISTRATION=domains needs REGISTRATION_DOMAINS")
         if self.PASSWORD_HASH_PROFILE != "standard":  # noqa: S105
             problems.append("PASSWORD_HASH_PROFILE must be 'standard' in production")
         return problems
+
+    def secret(self, name: str) -> str:
+        value: SecretStr = getattr(self, name)
+        return value.get_secret_value()
 
     def check_production(self) -> None:
         """Raise SettingsError naming each unfit setting when ENV=production."""
         if self.is_production:
             refuse_unfit(self.production_problems())
+
+
+class CompletedSettings(NamedTuple):
+    settings: Settings
+    generated: list[str]
+
+
+def with_development_secrets(settings: Settings) -> CompletedSettings:
+    """Development only: unset token secrets replaced by this process's random ones."""
+    if settings.is_production:
+        return CompletedSettings(settings, [])
+    missing = [name for name in GENERATED_IN_DEVELOPMENT if not settings.secret(name)]
+    update = {name: SecretStr(_PROCESS_SECRETS[name]) for name in missing}
+    return CompletedSettings(settings.model_copy(update=update), missing)

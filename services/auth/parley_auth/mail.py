@@ -77,3 +77,23 @@ def verify_mail(base_url: str, token: str) -> tuple[str, str]:
     link = f"{base_url.rstrip('/')}/verify?token={token}"
     body = f"Confirm the email address of your Parley account: {link}\n"
     return "Confirm your Parley email address", body
+
+
+def email_change_mail(base_url: str, token: str) -> tuple[str, str]:
+    link = f"{base_url.rstrip('/')}/verify?token={token}"
+    body = (
+        "Someone asked to use this address for a Parley account.\n"
+        f"To confirm the change, open: {link}\n"
+        "If it was not you, ignore this mail; nothing changes.\n"
+    )
+    return "Confirm your new Parley email address", body
+
+
+def registration_attempt_mail(base_url: str) -> tuple[str, str]:
+    link = f"{base_url.rstrip('/')}/forgot-password"
+    body = (
+        "Someone tried to register a Parley account with this address, which already has one.\n"
+        f"If it was you and you forgot your password, reset it here: {link}\n"
+        "If it was not you, ignore this mail; your account is unchanged.\n"
+    )
+    return "Your Parley account already exists", body

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -17,16 +17,21 @@ class Base(DeclarativeBase):
 
 
 class User(SQLAlchemyBaseUserTableUUID, Base):
-    """An account; email is unique case-insensitively (index on lower(email))."""
+    """An account; unique by ``email_canonical`` (see emails.py), ``email`` as the user typed it."""
 
     __tablename__ = "users"
-    __table_args__ = (Index("ux_users_email_lower", text("lower(email)"), unique=True),)
+    __table_args__ = (Index("ux_users_email_canonical", "email_canonical", unique=True),)
 
-    # Replaces the mixin's case-sensitive unique index: uniqueness is on lower(email).
+    # Replaces the mixin's case-sensitive unique index: uniqueness is on the canonical form.
     if TYPE_CHECKING:
         email: str
     else:
         email: Mapped[str] = mapped_column(String(320), nullable=False)
+    email_canonical: Mapped[str] = mapped_column(String(320), nullable=False)
+    # An email change waiting for its verification link to be used.
+    pending_email: Mapped[str | None] = mapped_column(String(320))
+    # Access tokens carry it as ``tv``; bumping it ends every token issued before.
+    token_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
@@ -87,3 +92,36 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     hits: Mapped[int] = mapped_column(Integer, nullable=False)
     window_ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AccountChange(Base):
+    """The latest session-ending change of one account, read by chat as a feed (one row a user)."""
+
+    __tablename__ = "account_changes"
+
+    # No foreign key: the row outlives a deleted account, that is how chat learns of it.
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, index=True
+    )
+
+
+class Invite(Base):
+    """A registration invite; only the SHA-256 of its code is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    max_uses: Mapped[int] = mapped_column(Integer, nullable=False)
+    uses: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -41,6 +41,22 @@ class AsyncPasswordHelper(PasswordHelper):
             self._executor, self.verify_and_update, password, hashed_password
         )
 
+    async def fingerprint_matches(self, hashed_password: str, fingerprint: str) -> bool:
+        """Whether ``fingerprint`` (from a reset link) is a hash of ``hashed_password``.
+
+        A forged link may carry anything as the fingerprint: anything but a match is False.
+        """
+
+        def check() -> bool:
+            try:
+                matched, _ = self.verify_and_update(hashed_password, fingerprint)
+            except Exception:  # pwdlib raises for unknown or malformed hashes
+                return False
+            return bool(matched)
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, check)
+
     async def burn_time(self, password: str) -> None:
         """Spend what a real verification costs (for unknown emails)."""
         await self.verify_and_update_async(password, self._dummy_hash)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth.models import RefreshToken, User
@@ -185,12 +185,3 @@ class RefreshTokens:
             .values(revoked_at=func.now())
         )
         await session.commit()
-
-
-async def purge_stale(session: AsyncSession) -> int:
-    """Delete expired refresh tokens (none of them can be rotated any more); commits."""
-    result = await session.execute(
-        delete(RefreshToken).where(RefreshToken.expires_at <= func.now()).returning(RefreshToken.id)
-    )
-    await session.commit()
-    return len(result.all())

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth import models
 from parley_auth.config import Settings
+from parley_auth.emails import canonical_email
 
 MAX_KEY_LENGTH = 320
 # A row quiet this long is past any window and block worth keeping (the defaults are 15 min
@@ -26,7 +27,8 @@ DEVICES: Table = models.LoginDeviceThrottle.__table__  # type: ignore[assignment
 def email_key(email: str) -> str:
     """The one account key of a login name: throttle rows and device cookies are bound to it."""
     # Any string may arrive as a login name; the key column holds at most 320 characters.
-    return email.strip().lower()[:MAX_KEY_LENGTH]
+    # Canonical, so variants of one address share one count.
+    return canonical_email(email)[:MAX_KEY_LENGTH]
 
 
 class Counter(NamedTuple):

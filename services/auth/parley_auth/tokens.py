@@ -36,12 +36,15 @@ class AccessTokens:
     def signer(self) -> SigningKey:
         return self.keys[0]
 
-    def issue(self, subject: str) -> str:
+    def issue(self, subject: str, *, token_version: int, email_verified: bool) -> str:
+        """A signed token; ``tv`` lets every verifier refuse it once the account's version moves."""
         now = int(time.time())
         payload = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": subject,
+            "tv": token_version,
+            "email_verified": email_verified,
             "iat": now,
             "nbf": now,
             "exp": now + self.lifetime_seconds,
@@ -81,12 +84,27 @@ class AccessTokenStrategy(Strategy[User, uuid.UUID]):
             return None
         try:
             claims = self.tokens.verify(token)
-            return await user_manager.get(user_manager.parse_id(claims["sub"]))
+            subject = claims["sub"]
+            if not isinstance(subject, str):
+                return None
+            user = await user_manager.get(user_manager.parse_id(subject))
         except (jwt.PyJWTError, exceptions.UserNotExists, exceptions.InvalidID):
             return None
+        # Tokens from before a password change, logout-all or deactivation are dead at once.
+        version = claims.get("tv", 0)
+        if not isinstance(version, int) or version < user.token_version:
+            return None
+        return user
 
     async def write_token(self, user: User) -> str:
-        return self.tokens.issue(str(user.id))
+        return issue_for(self.tokens, user)
 
     async def destroy_token(self, token: str, user: User) -> None:
         return None
+
+
+def issue_for(tokens: AccessTokens, user: User) -> str:
+    """An access token for ``user`` with its current token version and verification state."""
+    return tokens.issue(
+        str(user.id), token_version=user.token_version, email_verified=user.is_verified
+    )

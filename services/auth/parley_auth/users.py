@@ -1,61 +1,70 @@
-"""User management: password policy, async hashing, duplicate-safe writes, mail hooks."""
+"""User management: canonical emails, password policy, async hashing, mailed links, hooks."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
-import jwt
 import structlog
 from fastapi import Request
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users import BaseUserManager, UUIDIDMixin, exceptions, schemas
-from fastapi_users.jwt import decode_jwt, generate_jwt
-from fastapi_users.manager import RESET_PASSWORD_TOKEN_AUDIENCE
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
-from sqlalchemy import column, func, table, update
+from sqlalchemy import column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley_auth.account_changes import end_sessions
 from parley_auth.config import Settings
 from parley_auth.db import create_engine
-from parley_auth.mail import reset_password_mail, verify_mail
+from parley_auth.emails import canonical_email
+from parley_auth.links import EMAIL_CHANGE_AUDIENCE, RESET_AUDIENCE, VERIFY_AUDIENCE, read_link
+from parley_auth.mail import verify_mail
 from parley_auth.models import User
+from parley_auth.password_policy import MAX_PASSWORD_LENGTH, password_problem
 from parley_auth.runtime import Runtime
+from parley_auth.user_mails import send_reset_mail
+
+__all__ = ["MAX_PASSWORD_LENGTH", "UserDatabase", "UserManager", "check_password"]
 
 log = structlog.get_logger(__name__)
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 128
-# Shorter local parts (``jo@``) would forbid nearly every password, so they are not checked.
-MIN_CHECKED_LOCAL_PART = 3
 
-
-def password_problem(password: str, email: str) -> str | None:
-    """Why ``password`` is not acceptable for ``email``, or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Password must have at least {MIN_PASSWORD_LENGTH} characters"
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Password must have at most {MAX_PASSWORD_LENGTH} characters"
-    local_part = email.rsplit("@", 1)[0].lower()
-    if len(local_part) >= MIN_CHECKED_LOCAL_PART and local_part in password.lower():
-        return "Password must not contain the email address"
-    return None
-
-
-def check_password(password: str, email: str) -> None:
+async def check_password(password: str, email: str) -> None:
     """Raise fastapi-users' InvalidPasswordException with the reason when not acceptable."""
-    problem = password_problem(password, email)
+    # The strength estimate takes up to ~50 ms: not on the event loop.
+    problem = await asyncio.to_thread(password_problem, password, email)
     if problem is not None:
         raise exceptions.InvalidPasswordException(reason=problem)
+
+
+class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
+    """fastapi-users' adapter, looking accounts up and keeping them unique by canonical email."""
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self.get_by_canonical(canonical_email(email))
+
+    async def get_by_canonical(self, canonical: str) -> User | None:
+        return await self._get_user(select(User).where(User.email_canonical == canonical))
+
+    async def create(self, create_dict: dict[str, Any]) -> User:
+        canonical = canonical_email(create_dict["email"])
+        return await super().create({**create_dict, "email_canonical": canonical})
+
+    async def update(self, user: User, update_dict: dict[str, Any]) -> User:
+        values = dict(update_dict)
+        if "email" in values:
+            values["email_canonical"] = canonical_email(values["email"])
+        return await super().update(user, values)
 
 
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     """fastapi-users' manager with every argon2 call moved off the event loop."""
 
-    user_db: SQLAlchemyUserDatabase[User, uuid.UUID]
+    user_db: UserDatabase
 
-    def __init__(self, user_db: SQLAlchemyUserDatabase[User, uuid.UUID], runtime: Runtime) -> None:
+    def __init__(self, user_db: UserDatabase, runtime: Runtime) -> None:
         super().__init__(user_db, runtime.passwords)
         settings = runtime.settings
         self.runtime = runtime
@@ -69,39 +78,24 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     def session(self) -> AsyncSession:
         return self.user_db.session
 
-    async def _release_connection(self) -> None:
+    async def release_connection(self) -> None:
         """End the (read) transaction so no pooled connection waits on a ~150 ms hash."""
         await self.session.commit()
 
     async def validate_password(self, password: str, user: schemas.UC | User) -> None:  # type: ignore[override]
-        check_password(password, user.email)
+        await check_password(password, user.email)
 
-    async def create(
-        self,
-        user_create: schemas.UC,  # type: ignore[override]
-        safe: bool = False,
-        request: Request | None = None,
-    ) -> User:
-        await self.validate_password(user_create.password, user_create)
-        if await self.user_db.get_by_email(user_create.email) is not None:
-            raise exceptions.UserAlreadyExists
-        # Same fields as fastapi-users' create_update_dict(_superuser), which are untyped.
-        excluded = {"id", "is_superuser", "is_active", "is_verified"} if safe else {"id"}
-        user_dict = user_create.model_dump(exclude_unset=True, exclude=excluded)
-        await self._release_connection()
-        user_dict["hashed_password"] = await self.passwords.hash_async(user_dict.pop("password"))
-        try:
-            created = await self.user_db.create(user_dict)
-        except IntegrityError:
-            # Lost a race against a registration of the same email (any letter case).
-            await self.session.rollback()
-            raise exceptions.UserAlreadyExists from None
-        await self.on_after_register(created, request)
-        return created
+    async def password_matches(self, user: User, password: str | None) -> bool:
+        """Whether ``password`` is the account's current one (hashed off the event loop)."""
+        if not password or len(password) > MAX_PASSWORD_LENGTH:
+            return False
+        await self.release_connection()
+        verified, _ = await self.passwords.verify_and_update_async(password, user.hashed_password)
+        return verified
 
     async def authenticate(self, credentials: OAuth2PasswordRequestForm) -> User | None:
         user = await self.user_db.get_by_email(credentials.username)
-        await self._release_connection()
+        await self.release_connection()
         if user is None:
             # Same cost as a wrong password, so timing does not reveal which emails exist.
             await self.passwords.burn_time(credentials.password)
@@ -127,18 +121,13 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     async def reset_password(
         self, token: str, password: str, request: Request | None = None
     ) -> User:
-        try:
-            data = decode_jwt(
-                token, self.reset_password_token_secret, [self.reset_password_token_audience]
-            )
-            user_id = self.parse_id(data["sub"])
-            fingerprint = str(data["password_fgpt"])
-        except (jwt.PyJWTError, KeyError, exceptions.InvalidID):
-            raise exceptions.InvalidResetPasswordToken from None
-        user = await self.get(user_id)
-        await self._release_connection()
-        valid, _ = await self.passwords.verify_and_update_async(user.hashed_password, fingerprint)
-        if not valid:
+        claims = read_link(token, RESET_AUDIENCE, self.reset_password_token_secret)
+        if claims is None:
+            raise exceptions.InvalidResetPasswordToken
+        user = await self.get(claims.user_id)  # UserNotExists: answered like a bad token
+        await self.release_connection()
+        # The link is bound to the password hash it was made for: once used, it is dead.
+        if not await self.passwords.fingerprint_matches(user.hashed_password, claims.bound_to):
             raise exceptions.InvalidResetPasswordToken
         if not user.is_active:
             raise exceptions.UserInactive
@@ -146,7 +135,50 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         await self.on_after_reset_password(updated, request)
         return updated
 
+    async def verify(self, token: str, request: Request | None = None) -> User:
+        """A verification link, or the link confirming an email change (to the new address)."""
+        secret = self.verification_token_secret
+        claims = read_link(token, VERIFY_AUDIENCE, secret)
+        if claims is not None:
+            user = await self.user_db.get(claims.user_id)
+            if user is None or user.email_canonical != canonical_email(claims.bound_to):
+                raise exceptions.InvalidVerifyToken
+            if user.is_verified:
+                raise exceptions.UserAlreadyVerified
+            verified = await self.user_db.update(user, {"is_verified": True})
+            await self.on_after_verify(verified, request)
+            return verified
+        change = read_link(token, EMAIL_CHANGE_AUDIENCE, secret)
+        if change is None:
+            raise exceptions.InvalidVerifyToken
+        return await self._confirm_email_change(change.user_id, change.bound_to, request)
+
+    async def _confirm_email_change(
+        self, user_id: uuid.UUID, new_email: str, request: Request | None
+    ) -> User:
+        user = await self.user_db.get(user_id)
+        if user is None:
+            raise exceptions.InvalidVerifyToken
+        wanted = canonical_email(new_email)
+        if user.pending_email is None or canonical_email(user.pending_email) != wanted:
+            # Used already (the address is the account's now) or replaced by a newer request.
+            if user.email_canonical == wanted and user.is_verified:
+                raise exceptions.UserAlreadyVerified
+            raise exceptions.InvalidVerifyToken
+        try:
+            changed = await self.user_db.update(
+                user, {"email": user.pending_email, "pending_email": None, "is_verified": True}
+            )
+        except IntegrityError:
+            # Someone registered the address meanwhile.
+            await self.session.rollback()
+            raise exceptions.InvalidVerifyToken from None
+        log.info("user.email_changed", user_id=str(user.id))
+        await self.on_after_verify(changed, request)
+        return changed
+
     async def _update(self, user: User, update_dict: dict[str, Any]) -> User:
+        """Superuser and reset updates: emails compared canonically, passwords hashed off-loop."""
         values = dict(update_dict)
         email = values.pop("email", None)
         password = values.pop("password", None)
@@ -155,11 +187,11 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             if existing is not None and existing.id != user.id:
                 raise exceptions.UserAlreadyExists
             values["email"] = email
-            if email.lower() != user.email.lower():
+            if canonical_email(email) != user.email_canonical:
                 values["is_verified"] = False
         if password is not None:
-            check_password(password, values.get("email", user.email))
-            await self._release_connection()
+            await check_password(password, values.get("email", user.email))
+            await self.release_connection()
             values["hashed_password"] = await self.passwords.hash_async(password)
         try:
             return await self.user_db.update(user, values)
@@ -173,13 +205,22 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     async def on_after_update(
         self, user: User, update_dict: dict[str, Any], request: Request | None = None
     ) -> None:
-        if update_dict.get("password") is not None:
-            # A new password ends every other session too.
-            await self.runtime.refresh_tokens.revoke_user(self.session, user.id)
-            log.info("user.password_changed", user_id=str(user.id))
+        # A new password or a deactivation (superuser PATCH) ends every session.
+        if update_dict.get("password") is not None or update_dict.get("is_active") is False:
+            await end_sessions(self.session, user.id)
+            await self.session.commit()
+            log.info("user.sessions_ended", user_id=str(user.id), by="update")
+
+    async def on_before_delete(self, user: User, request: Request | None = None) -> None:
+        # Committed together with the deletion (user_db.delete commits): chat learns of it.
+        await end_sessions(self.session, user.id, deleted=True)
+
+    async def on_after_delete(self, user: User, request: Request | None = None) -> None:
+        log.info("user.deleted", user_id=str(user.id))
 
     async def on_after_reset_password(self, user: User, request: Request | None = None) -> None:
-        await self.runtime.refresh_tokens.revoke_user(self.session, user.id)
+        await end_sessions(self.session, user.id)
+        await self.session.commit()
         await self.runtime.throttle.clear(self.session, user.email)
         log.info("user.password_reset", user_id=str(user.id))
 
@@ -195,29 +236,15 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         log.info("user.verified", user_id=str(user.id))
 
 
-async def send_reset_mail(
-    runtime: Runtime, user_id: uuid.UUID, email: str, hashed_password: str
-) -> None:
-    """The forgot-password work: a token bound to the current password hash, then the mail."""
-    fingerprint = await runtime.passwords.hash_async(hashed_password)
-    token = generate_jwt(
-        {"sub": str(user_id), "password_fgpt": fingerprint, "aud": RESET_PASSWORD_TOKEN_AUDIENCE},
-        runtime.settings.RESET_PASSWORD_TOKEN_SECRET,
-        runtime.settings.RESET_PASSWORD_TOKEN_TTL_SECONDS,
-    )
-    subject, body = reset_password_mail(runtime.settings.PUBLIC_BASE_URL, token)
-    await runtime.mailer.send(email, subject, body)
-
-
 async def set_superuser(settings: Settings, email: str, value: bool) -> bool:
-    """Grant or revoke the superuser flag of the account ``email`` (any letter case)."""
+    """Grant or revoke the superuser flag of the account ``email`` (compared canonically)."""
     engine = create_engine(settings)
     try:
         async with engine.begin() as conn:
-            users = table("users", column("id"), column("email"), column("is_superuser"))
+            users = table("users", column("id"), column("email_canonical"), column("is_superuser"))
             result = await conn.execute(
                 update(users)
-                .where(func.lower(users.c.email) == email.strip().lower())
+                .where(users.c.email_canonical == canonical_email(email))
                 .values(is_superuser=value)
                 .returning(users.c.id)
             )

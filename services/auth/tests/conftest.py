@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import email
+import email.policy
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +156,8 @@ def production() -> dict[str, Any]:
         "ENV": "production",
         "RESET_PASSWORD_TOKEN_SECRET": "r" * 40,
         "VERIFICATION_TOKEN_SECRET": "v" * 40,
+        "SESSION_SECRET": "s" * 40,
+        "SERVICE_TOKEN": "t" * 40,
         "PASSWORD_HASH_PROFILE": "standard",
     }
 
@@ -187,3 +192,51 @@ def make_auth(make_settings: Callable[..., Settings]) -> AuthFactory:
 async def auth(make_auth: AuthFactory) -> AsyncIterator[Auth]:
     async with make_auth() as running:
         yield running
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server (aiosmtpd, in its own thread) keeping the messages it accepts."""
+
+    port: int
+    messages: list[Mail] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = message.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        for recipient in envelope.rcpt_tos:
+            self.messages.append(Mail(recipient, str(message["Subject"]), text))
+        return "250 OK"
+
+    async def wait_for(self, count: int) -> list[Mail]:
+        """The first ``count`` messages, once the server has them (10 s at most)."""
+        async with asyncio.timeout(10):
+            # The server appends from its own thread: polling is simpler than a thread-safe event.
+            while len(self.messages) < count:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        return self.messages[:count]
+
+    def settings(self) -> dict[str, Any]:
+        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": self.port, "SMTP_STARTTLS": False}
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SmtpServer(port)
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+def fullwidth(text: str) -> str:
+    """``text`` in fullwidth compatibility letters (U+FF01..U+FF5E): NFKC folds them back."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)

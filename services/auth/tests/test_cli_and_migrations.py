@@ -13,12 +13,21 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives import serialization
 from parley_auth.cli import main
+from parley_auth.emails import canonical_email
 from parley_auth.migrate import downgrade, upgrade
 from parley_testing import DatabaseFactory, serve_command, thumbprint
 
-from .conftest import PASSWORD, AuthFactory
+from .conftest import PASSWORD, AuthFactory, fullwidth
 
-TABLES = {"users", "refresh_tokens", "login_throttle", "login_device_throttle", "rate_limits"}
+TABLES = {
+    "users",
+    "refresh_tokens",
+    "login_throttle",
+    "login_device_throttle",
+    "rate_limits",
+    "account_changes",
+    "invites",
+}
 
 
 def tables(url: str) -> set[str]:
@@ -66,9 +75,9 @@ async def test_migrations_upgrade_and_downgrade_cleanly(database_factory: Databa
     assert tables(url) == TABLES | {"alembic_version"}
     with psycopg.connect(url) as conn:
         [(indexdef,)] = conn.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ux_users_email_lower'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ux_users_email_canonical'"
         ).fetchall()
-    assert "UNIQUE" in indexdef and "lower" in indexdef
+    assert "UNIQUE" in indexdef and "email_canonical" in indexdef
     await downgrade(url)
     assert tables(url) == {"alembic_version"}
     with psycopg.connect(url) as conn:
@@ -77,16 +86,62 @@ async def test_migrations_upgrade_and_downgrade_cleanly(database_factory: Databa
     assert tables(url) >= TABLES
 
 
-async def test_the_database_itself_refuses_a_case_variant_email(
+async def test_the_database_itself_refuses_a_second_account_for_one_canonical_email(
     database_factory: DatabaseFactory,
 ) -> None:
     url = database_factory.create()
     await upgrade(url)
-    insert = "INSERT INTO users (id, email, hashed_password) VALUES (gen_random_uuid(), %s, 'x')"
+    insert = (
+        "INSERT INTO users (id, email, email_canonical, hashed_password)"
+        " VALUES (gen_random_uuid(), %s, %s, 'x')"
+    )
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(insert, ("Dana@Example.com",))
+        conn.execute(insert, ("Dana@Example.com", canonical_email("Dana@Example.com")))
         with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute(insert, ("dana@example.COM",))
+            variant = fullwidth("DANA") + "@example.COM"  # fullwidth letters
+            conn.execute(insert, (variant, canonical_email(variant)))
+
+
+INSERT_AT_0001 = (
+    "INSERT INTO users (id, email, hashed_password) VALUES (gen_random_uuid(), %s, 'x')"
+)
+
+
+async def test_migration_0002_fills_canonical_emails_of_existing_accounts(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create()
+    await upgrade(url, "0001")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(INSERT_AT_0001, (fullwidth("Erin") + "@Bücher.example",))
+        conn.execute(INSERT_AT_0001, ("frank@example.com",))
+    await upgrade(url)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT email, email_canonical, token_version, pending_email FROM users ORDER BY 2"
+        ).fetchall()
+    assert rows == [
+        (fullwidth("Erin") + "@Bücher.example", "erin@xn--bcher-kva.example", 0, None),
+        ("frank@example.com", "frank@example.com", 0, None),
+    ]
+
+
+async def test_migration_0002_names_accounts_that_become_duplicates_and_changes_nothing(
+    database_factory: DatabaseFactory,
+) -> None:
+    url = database_factory.create()
+    await upgrade(url, "0001")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(INSERT_AT_0001, ("gina@example.com",))
+        conn.execute(
+            INSERT_AT_0001, (fullwidth("gina") + "@example.com",)
+        )  # unique under lower(), not NFKC
+    with pytest.raises(
+        RuntimeError, match="gina@example.com.*" + fullwidth("gina") + "@example.com"
+    ):
+        await upgrade(url)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
 
 
 async def test_models_match_the_migrated_schema(database_factory: DatabaseFactory) -> None:

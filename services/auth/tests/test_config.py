@@ -24,6 +24,8 @@ def settings(key_file: Path, **overrides: Any) -> Settings:
         "SIGNING_KEY_FILES": str(key_file),
         "RESET_PASSWORD_TOKEN_SECRET": "r" * 40,
         "VERIFICATION_TOKEN_SECRET": "v" * 40,
+        "SESSION_SECRET": "s" * 40,
+        "SERVICE_TOKEN": "t" * 40,
     }
     values.update(overrides)
     return Settings(**values)
@@ -39,6 +41,12 @@ def settings(key_file: Path, **overrides: Any) -> Settings:
         ({"VERIFICATION_TOKEN_SECRET": "short"}, "VERIFICATION_TOKEN_SECRET"),
         ({"VERIFICATION_TOKEN_SECRET": "r" * 40}, "VERIFICATION_TOKEN_SECRET"),
         ({"PASSWORD_HASH_PROFILE": "fast"}, "PASSWORD_HASH_PROFILE"),
+        ({"SESSION_SECRET": ""}, "SESSION_SECRET is not set"),
+        ({"SESSION_SECRET": "s" * 31}, "SESSION_SECRET is shorter"),
+        ({"SERVICE_TOKEN": ""}, "SERVICE_TOKEN is not set"),
+        ({"SERVICE_TOKEN": "s" * 40}, "SESSION_SECRET and SERVICE_TOKEN are equal"),
+        ({"SERVICE_TOKEN": DEV_RESET_PASSWORD_SECRET}, "SERVICE_TOKEN is the development"),
+        ({"REGISTRATION": "domains"}, "REGISTRATION_DOMAINS"),
     ],
 )
 def test_production_refuses_unfit_settings(
@@ -52,7 +60,13 @@ def test_production_defaults_are_all_refused() -> None:
     with pytest.raises(SettingsError) as refused:
         create_app(Settings(ENV="production", DATABASE_URL=UNREACHABLE_DB))
     message = str(refused.value)
-    for name in ("SIGNING_KEY_FILES", "RESET_PASSWORD_TOKEN_SECRET", "VERIFICATION_TOKEN_SECRET"):
+    for name in (
+        "SIGNING_KEY_FILES",
+        "RESET_PASSWORD_TOKEN_SECRET",
+        "VERIFICATION_TOKEN_SECRET",
+        "SESSION_SECRET",
+        "SERVICE_TOKEN",
+    ):
         assert name in message
 
 

@@ -22,11 +22,13 @@ from parley_common.openapi import ErrorBody, responses
 
 from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
 from parley_auth.devices import DEVICE_COOKIE
+from parley_auth.models import User
+from parley_auth.password_policy import MAX_PASSWORD_LENGTH
 from parley_auth.refresh import InvalidRefreshToken, client_fingerprint
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
 from parley_auth.throttle import account_counter, device_counter, email_key
-from parley_auth.users import MAX_PASSWORD_LENGTH
+from parley_auth.tokens import issue_for
 
 REFRESH_COOKIE = "parley_refresh"
 COOKIE_PATH = "/auth"
@@ -75,19 +77,36 @@ def _set_cookie(
     )
 
 
+def set_refresh_cookie(
+    runtime: Runtime, request: Request, response: Response, refresh_token: str
+) -> None:
+    """Hand ``refresh_token`` to the browser as the HttpOnly cookie (and nowhere a script sees)."""
+    days = runtime.settings.REFRESH_TOKEN_TTL_DAYS
+    _set_cookie(runtime, request, response, REFRESH_COOKIE, refresh_token, days)
+
+
+def clear_refresh_cookie(runtime: Runtime, request: Request, response: Response) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=_secure_cookie(runtime, request),
+    )
+
+
 def _token_response(
     runtime: Runtime,
     request: Request,
     response: Response,
-    subject: str,
+    user: User,
     refresh_token: str,
     in_body: bool,
 ) -> TokenPair:
-    days = runtime.settings.REFRESH_TOKEN_TTL_DAYS
-    _set_cookie(runtime, request, response, REFRESH_COOKIE, refresh_token, days)
+    set_refresh_cookie(runtime, request, response, refresh_token)
     response.headers["Cache-Control"] = "no-store"
     return TokenPair(
-        access_token=runtime.access_tokens.issue(subject),
+        access_token=issue_for(runtime.access_tokens, user),
         expires_in=runtime.access_tokens.lifetime_seconds,
         refresh_token=refresh_token if in_body else None,
     )
@@ -155,9 +174,7 @@ async def login(
     device_days = runtime.settings.DEVICE_COOKIE_TTL_DAYS
     device = runtime.devices.issue(account_key)
     _set_cookie(runtime, request, response, DEVICE_COOKIE, device, device_days)
-    return _token_response(
-        runtime, request, response, str(user.id), refresh_token, _wants_body(delivery)
-    )
+    return _token_response(runtime, request, response, user, refresh_token, _wants_body(delivery))
 
 
 @router.post(
@@ -194,7 +211,7 @@ async def refresh(
     # A cookie's token never goes into a body: a script on the page could read it there.
     in_body = from_body is not None and _wants_body(delivery)
     return _token_response(
-        runtime, request, response, str(rotation.user.id), rotation.refresh_token, in_body
+        runtime, request, response, rotation.user, rotation.refresh_token, in_body
     )
 
 
@@ -218,11 +235,5 @@ async def logout(
     if token is not None:
         await runtime.refresh_tokens.revoke_family_of(session, token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(
-        REFRESH_COOKIE,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=_secure_cookie(runtime, request),
-    )
+    clear_refresh_cookie(runtime, request, response)
     return response

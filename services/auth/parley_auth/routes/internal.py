@@ -1,0 +1,62 @@
+"""Service-to-service routes (not routed by the gateway): the account-change feed for chat."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from parley_common.openapi import responses
+
+from parley_auth.account_changes import changes_since
+from parley_auth.deps import RuntimeDep, SessionDep
+from parley_auth.schemas import AccountChangeRead, AccountChanges
+
+router = APIRouter(prefix="/auth/internal", tags=["internal"], responses=responses(401, 503))
+
+
+def require_service_token(request: Request, runtime: RuntimeDep) -> None:
+    """``Authorization: Bearer <SERVICE_TOKEN>``, compared in constant time."""
+    expected = runtime.settings.SERVICE_TOKEN.get_secret_value()
+    if not expected:
+        # Development without a service token: the feed is off.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        presented.strip().encode(), expected.encode()
+    ):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Unauthorized",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+@router.get(
+    "/account-changes",
+    response_model=AccountChanges,
+    dependencies=[Depends(require_service_token)],
+    responses=responses(404, 422),
+)
+async def account_changes(
+    session: SessionDep,
+    since: Annotated[datetime, Query(description="RFC 3339, with a time zone")],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> AccountChanges:
+    """Accounts whose sessions ended (``token_version``) or that were deleted, oldest first.
+
+    Poll with ``since`` = the previous answer's ``now`` minus 10 s.
+    """
+    if since.tzinfo is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, detail="since needs a time zone (RFC 3339)"
+        )
+    page = await changes_since(session, since, limit)
+    return AccountChanges(
+        changes=[
+            AccountChangeRead.model_validate(row, from_attributes=True) for row in page.changes
+        ],
+        now=page.now,
+        more=page.more,
+    )
