@@ -89,6 +89,8 @@ export class AuthSession {
   private inflight: Promise<string | null> | null = null;
   private timer: unknown = null;
   private started = false;
+  /** Counts logins, so a refresh sent before one cannot undo it (see refreshOnce). */
+  private logins = 0;
 
   constructor(options: AuthSessionOptions) {
     this.fetchImpl = options.fetch;
@@ -135,6 +137,7 @@ export class AuthSession {
     const body = new URLSearchParams({ username: email, password });
     const response = await this.call("/auth/login", { method: "POST", body });
     if (!response.ok) throw await errorFromResponse(response);
+    this.logins += 1;
     await this.acceptTokens((await response.json()) as TokenResponse, true);
     this.channel?.postMessage({ type: "login" });
   }
@@ -201,13 +204,18 @@ export class AuthSession {
 
   private async refreshOnce(): Promise<string | null> {
     const wasAuthenticated = this.state.status === "authenticated";
+    const logins = this.logins;
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
+      let response: Response | null = null;
       try {
         response = await this.call("/auth/refresh", { method: "POST" });
       } catch {
-        return this.refreshFailed(wasAuthenticated);
+        // Unreachable: decided below, once it is clear no login happened meanwhile.
       }
+      // A login finished while this was in flight (the page's restore, sent without a cookie,
+      // answering 401 after the user logged in): the login's tokens stand.
+      if (this.logins !== logins) return this.accessToken();
+      if (!response) return this.refreshFailed(wasAuthenticated);
       if (response.ok) {
         try {
           await this.acceptTokens((await response.json()) as TokenResponse, !wasAuthenticated);

@@ -152,6 +152,19 @@ describe("AuthSession", () => {
     expect(session.getState().status).toBe("authenticated");
   });
 
+  it("a restore that fails after the user has logged in does not log them out again", async () => {
+    // The page's first refresh (no cookie yet) answers late, after a quick login.
+    const server = authServer({ loggedIn: false });
+    let answerRestore: (response: Response) => void = () => undefined;
+    server.on("POST", "/auth/refresh", () => new Promise<Response>((resolve) => (answerRestore = resolve)));
+    const session = new AuthSession({ fetch: server.fetch });
+    const restoring = session.start();
+    await session.login(USER.email, "correct horse battery");
+    answerRestore(json(401, { detail: "REFRESH_TOKEN_INVALID" }));
+    await restoring;
+    expect(session.getState()).toMatchObject({ status: "authenticated", user: USER });
+  });
+
   it("logs in with the OAuth2 form and maps bad credentials to words", async () => {
     const server = authServer({ loggedIn: false });
     const session = new AuthSession({ fetch: server.fetch });
