@@ -1,10 +1,12 @@
 /**
  * Starts the whole local stack (embedded PostgreSQL, auth, chat, LLM stub, web, Traefik) with
- * the team's launcher, on free ports and a fresh data folder, and stops it afterwards.
+ * the team's launcher, on free ports and a fresh data folder, and stops it afterwards. Mail
+ * goes to a real SMTP server started here (parley_testing.mailbox), which writes each message
+ * to a folder the tests read (PARLEY_E2E_MAILBOX, see helpers.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -51,16 +53,46 @@ async function waitFor(url: string, child: ChildProcess | null, timeoutMs: numbe
   throw new Error(`${url} not ready after ${timeoutMs / 1000}s (${last}); see ${log}`);
 }
 
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once("error", () => done(false));
+  });
+}
+
+/** The SMTP server auth sends to; each message becomes a JSON file in `dir`. */
+async function startMailbox(port: number, dir: string, logFd: number): Promise<ChildProcess> {
+  const child = spawn(
+    "uv",
+    ["run", "--frozen", "python", "-m", "parley_testing.mailbox", "--port", String(port), "--dir", dir],
+    { cwd: REPO_ROOT, detached: true, stdio: ["ignore", logFd, logFd] },
+  );
+  const deadline = Date.now() + 60_000;
+  while (!(await portAnswers(port))) {
+    if (child.exitCode !== null) throw new Error(`the mailbox exited (${child.exitCode}); see test-results/mailbox.log`);
+    if (Date.now() > deadline) throw new Error("the mailbox did not start in 60 s; see test-results/mailbox.log");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return child;
+}
+
 export default async function globalSetup() {
   const existing = process.env.PARLEY_E2E_URL;
   if (existing) {
     await waitFor(`${existing}/auth/healthz`, null, 30_000, "your stack");
     return;
   }
-  const base = await freePortBlock(6);
-  const [gateway, admin, auth, chat, web, stub] = Array.from({ length: 6 }, (_, i) => base + i);
+  const base = await freePortBlock(7);
+  const [gateway, admin, auth, chat, web, stub, smtp] = Array.from({ length: 7 }, (_, i) => base + i);
   const dataDir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
+  const mailDir = join(dataDir, "mailbox");
   mkdirSync(RESULTS, { recursive: true });
+  const mailbox = await startMailbox(smtp, mailDir, openSync(join(RESULTS, "mailbox.log"), "w"));
+  process.env.PARLEY_E2E_MAILBOX = mailDir;
   const logPath = join(RESULTS, "stack.log");
   const logFd = openSync(logPath, "w");
   const child = spawn("uv", ["run", "--frozen", "parley-dev"], {
@@ -86,6 +118,11 @@ export default async function globalSetup() {
       ACCESS_TOKEN_TTL_SECONDS: "30",
       GATEWAY_AUTH_RATE_AVERAGE: "600",
       GATEWAY_AUTH_RATE_BURST: "200",
+      // Auth mails through the mailbox above: plain SMTP on loopback, no STARTTLS.
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: String(smtp),
+      SMTP_STARTTLS: "false",
+      SMTP_FROM: "Parley <no-reply@parley-e2e.com>",
     },
   });
   const url = `http://localhost:${gateway}`;
@@ -98,6 +135,7 @@ export default async function globalSetup() {
       const timeout = new Promise((r) => setTimeout(r, 15_000, "timeout"));
       if ((await Promise.race([exited, timeout])) === "timeout") process.kill(-child.pid, "SIGKILL");
     }
+    if (mailbox.exitCode === null && mailbox.pid) process.kill(-mailbox.pid, "SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {

@@ -1,5 +1,5 @@
 import { expect, test as base, type APIRequestContext, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const PASSWORD = "correct horse battery staple";
@@ -82,4 +82,64 @@ export async function apiTurn(request: APIRequestContext, token: string, chatId:
   });
   expect(response.status()).toBe(200);
   expect(await response.text()).toContain("event: run.completed");
+}
+
+/** A message the test mailbox received (parley_testing.mailbox writes one JSON file each). */
+export interface Mail {
+  mail_from: string;
+  rcpt_tos: string[];
+  to: string;
+  subject: string;
+  /** The plain-text body, transfer encoding undone. */
+  text: string;
+  /** Seconds since the epoch. */
+  received_at: number;
+}
+
+/** The folder of the mailbox global-setup started; null on a stack given by PARLEY_E2E_URL without one. */
+export function mailboxDir(): string | null {
+  return process.env.PARLEY_E2E_MAILBOX ?? null;
+}
+
+function mailsTo(email: string): Mail[] {
+  const dir = mailboxDir();
+  if (!dir) throw new Error("no mailbox: set PARLEY_E2E_MAILBOX to the folder of parley_testing.mailbox");
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith(".json")).sort();
+  } catch {
+    return []; // nothing received yet: the mailbox makes the folder on start, but be patient
+  }
+  const wanted = email.toLowerCase();
+  return names
+    .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Mail)
+    .filter((mail) => mail.rcpt_tos.some((to) => to.toLowerCase() === wanted));
+}
+
+/**
+ * The newest mail to `email` received after `since` (ms since the epoch, e.g. Date.now() taken
+ * before the action that sends it); waits for it up to 20 s, since auth sends after answering.
+ */
+export async function latestMailTo(email: string, since = 0): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(
+      () => {
+        found = mailsTo(email)
+          .filter((mail) => mail.received_at * 1000 >= since)
+          .at(-1);
+        return found?.subject ?? null;
+      },
+      { timeout: 20_000, message: `a mail to ${email}` },
+    )
+    .not.toBeNull();
+  return found!;
+}
+
+/** The link in the newest mail to `email` (see latestMailTo). */
+export async function linkFromMail(email: string, since = 0): Promise<string> {
+  const mail = await latestMailTo(email, since);
+  const link = mail.text.match(/https?:\/\/\S+/)?.[0];
+  if (!link) throw new Error(`no link in the mail "${mail.subject}" to ${email}:\n${mail.text}`);
+  return link;
 }

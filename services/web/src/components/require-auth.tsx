@@ -14,7 +14,9 @@ export function RequireAuth({ children }: { children: React.ReactNode }) {
 
   useEffect(() => {
     if (state.status !== "anonymous") return;
-    if (state.reason === "logged_out") router.replace("/login");
+    // Signed out on purpose: no way back to this page after the next login.
+    const chosen = state.reason === "logged_out" || state.reason === "logged_out_everywhere" || state.reason === "account_deleted";
+    if (chosen) router.replace("/login");
     else router.replace(`/login?next=${encodeURIComponent(pathname + window.location.search)}`);
   }, [state, pathname, router]);
 

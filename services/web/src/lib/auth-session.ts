@@ -7,7 +7,8 @@ import { ApiClient, type FetchLike } from "./api";
 import { ApiError, errorFromResponse, networkError } from "./errors";
 import type { TokenResponse, User } from "./types";
 
-export type SignOutReason = "logged_out" | "expired" | "unavailable" | null;
+/** Why nobody is signed in, for the login page to say (null: nothing to say). */
+export type SignOutReason = "logged_out" | "logged_out_everywhere" | "account_deleted" | "expired" | "unavailable" | null;
 
 export type AuthState =
   | { status: "restoring" }
@@ -18,6 +19,7 @@ export type AuthEvent =
   | { type: "restore" }
   | { type: "signed_in"; user: User; accessToken: string; expiresAt: number }
   | { type: "refreshed"; accessToken: string; expiresAt: number }
+  | { type: "user_changed"; user: User }
   | { type: "signed_out"; reason: SignOutReason };
 
 /** Pure transitions; events that make no sense in the current state leave it unchanged. */
@@ -35,6 +37,10 @@ export function authReducer(state: AuthState, event: AuthEvent): AuthState {
     case "refreshed":
       return state.status === "authenticated"
         ? { ...state, accessToken: event.accessToken, expiresAt: event.expiresAt }
+        : state;
+    case "user_changed":
+      return state.status === "authenticated" && state.user.id === event.user.id
+        ? { ...state, user: event.user }
         : state;
     case "signed_out":
       return { status: "anonymous", reason: event.reason };
@@ -83,6 +89,8 @@ export class AuthSession {
   private inflight: Promise<string | null> | null = null;
   private timer: unknown = null;
   private started = false;
+  /** Counts logins, so a refresh sent before one cannot undo it (see refreshOnce). */
+  private logins = 0;
 
   constructor(options: AuthSessionOptions) {
     this.fetchImpl = options.fetch;
@@ -129,15 +137,18 @@ export class AuthSession {
     const body = new URLSearchParams({ username: email, password });
     const response = await this.call("/auth/login", { method: "POST", body });
     if (!response.ok) throw await errorFromResponse(response);
+    this.logins += 1;
     await this.acceptTokens((await response.json()) as TokenResponse, true);
     this.channel?.postMessage({ type: "login" });
   }
 
-  async register(email: string, password: string): Promise<void> {
+  /** Creates the account (with an invite code when the server asks for one) and logs in. */
+  async register(email: string, password: string, inviteCode = ""): Promise<void> {
+    const invite = inviteCode.trim();
     const response = await this.call("/auth/register", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email, password }),
+      body: JSON.stringify(invite ? { email, password, invite_code: invite } : { email, password }),
     });
     if (!response.ok) throw await errorFromResponse(response);
     await this.login(email, password);
@@ -156,6 +167,20 @@ export class AuthSession {
     } catch {
       // Offline: the cookie expires on its own, and nothing remains in this tab.
     }
+  }
+
+  /** The signed-in user as the server now has it (after an email change or a verification). */
+  userChanged(user: User): void {
+    this.dispatch({ type: "user_changed", user });
+  }
+
+  /**
+   * Ends the session here and in this browser's other tabs after the server has ended it
+   * (log out everywhere, account deleted): nothing is left to revoke.
+   */
+  endSession(reason: SignOutReason): void {
+    this.signOut(reason);
+    this.channel?.postMessage({ type: "logout" });
   }
 
   /** One refresh at a time per tab (and per browser with Web Locks). */
@@ -179,13 +204,18 @@ export class AuthSession {
 
   private async refreshOnce(): Promise<string | null> {
     const wasAuthenticated = this.state.status === "authenticated";
+    const logins = this.logins;
     for (let attempt = 0; ; attempt++) {
-      let response: Response;
+      let response: Response | null = null;
       try {
         response = await this.call("/auth/refresh", { method: "POST" });
       } catch {
-        return this.refreshFailed(wasAuthenticated);
+        // Unreachable: decided below, once it is clear no login happened meanwhile.
       }
+      // A login finished while this was in flight (the page's restore, sent without a cookie,
+      // answering 401 after the user logged in): the login's tokens stand.
+      if (this.logins !== logins) return this.accessToken();
+      if (!response) return this.refreshFailed(wasAuthenticated);
       if (response.ok) {
         try {
           await this.acceptTokens((await response.json()) as TokenResponse, !wasAuthenticated);

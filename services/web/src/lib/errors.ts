@@ -23,10 +23,21 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 const WORDS: Record<string, string> = {
   REGISTER_USER_ALREADY_EXISTS: "That email is already registered",
+  REGISTER_INVALID_PASSWORD: "That password is not allowed",
+  REGISTRATION_CLOSED: "This server does not take new accounts. Ask its administrator for one.",
+  REGISTRATION_DOMAIN_NOT_ALLOWED: "This server only takes email addresses of certain domains",
+  INVITE_CODE_INVALID: "That invite code is not valid (it may have expired or been used up)",
   LOGIN_BAD_CREDENTIALS: "Wrong email or password",
   LOGIN_USER_NOT_VERIFIED: "Please verify your email address first",
-  REGISTER_INVALID_PASSWORD: "That password is not allowed",
-  RESET_PASSWORD_BAD_TOKEN: "That reset link is no longer valid",
+  CURRENT_PASSWORD_INVALID: "Your current password is not right",
+  UPDATE_USER_INVALID_PASSWORD: "That password is not allowed",
+  UPDATE_USER_EMAIL_ALREADY_EXISTS: "That email is already used by another account",
+  RESET_PASSWORD_BAD_TOKEN: "This reset link has expired, was already used or is not valid",
+  RESET_PASSWORD_INVALID_PASSWORD: "That password is not allowed",
+  VERIFY_USER_BAD_TOKEN: "This confirmation link has expired, was already used or is not valid",
+  VERIFY_USER_ALREADY_VERIFIED: "This email address is already confirmed",
+  EMAIL_NOT_VERIFIED: "Confirm your email to start chatting",
+  ORIGIN_NOT_ALLOWED: "This page may not use your session. Open Parley from its own address.",
   NETWORK: "The server could not be reached. Check your connection and try again.",
 };
 
@@ -44,7 +55,9 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
     // Gateways answer some errors (429, 502) with plain text.
   }
   if (response.status === 429) {
-    return new ApiError(429, "TOO_MANY_REQUESTS", tooManyAttempts(retryAfter), retryAfter);
+    // LOGIN_TOO_MANY_ATTEMPTS, RATE_LIMITED, or the gateway's plain-text answer: all say wait.
+    const code = typeof detail === "string" ? detail : "TOO_MANY_REQUESTS";
+    return new ApiError(429, code, tooManyAttempts(retryAfter), retryAfter);
   }
   let code = `HTTP_${response.status}`;
   let message: string | null = null;
@@ -78,6 +91,24 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
 
 export function networkError(): ApiError {
   return new ApiError(0, "NETWORK", WORDS.NETWORK);
+}
+
+/** The API refused with this code (an ApiError of it), whatever the status. */
+export function hasCode(error: unknown, code: string): boolean {
+  return error instanceof ApiError && error.code === code;
+}
+
+/**
+ * The chat service refuses an account whose email is not confirmed yet (when the server
+ * requires it). True when any of these errors (ApiErrors, or a reply's `{code}`) says so.
+ */
+export function needsEmailConfirmation(...problems: unknown[]): boolean {
+  return problems.some(
+    (problem) =>
+      typeof problem === "object" &&
+      problem !== null &&
+      (problem as { code?: unknown }).code === "EMAIL_NOT_VERIFIED",
+  );
 }
 
 /** Any thrown value as a sentence for the UI. */

@@ -33,13 +33,23 @@ export interface ChatPage {
   next_cursor: string | null;
 }
 
+/** `UserRead` of the auth service (`GET /auth/users/me`). */
 export interface User {
   id: string;
   email: string;
   is_active?: boolean;
+  is_superuser?: boolean;
   is_verified?: boolean;
+  created_at?: string;
+  /** An email change waiting for its confirmation link to be opened, or null. */
+  pending_email?: string | null;
 }
 
+/**
+ * What login and refresh answer. The refresh token is never in it for the browser: it lives
+ * only in the HttpOnly cookie (the body carries one only for clients that ask with
+ * `X-Refresh-Token-Delivery: body`, which this client never sends).
+ */
 export interface TokenResponse {
   access_token: string;
   token_type: string;

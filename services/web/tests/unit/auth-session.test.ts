@@ -7,7 +7,8 @@ import { FakeServer, json } from "./fake-server";
 const USER = { id: "u1", email: "ada@example.com" };
 
 function tokens(n: number, expiresIn = 900) {
-  return { access_token: `access-${n}`, token_type: "bearer", expires_in: expiresIn, refresh_token: `refresh-${n}` };
+  // No refresh_token: the browser gets it only as the HttpOnly cookie.
+  return { access_token: `access-${n}`, token_type: "bearer", expires_in: expiresIn };
 }
 
 /** An auth service whose refresh cookie rotates on every refresh. */
@@ -43,6 +44,14 @@ describe("authReducer", () => {
     expect(state).toMatchObject({ status: "authenticated", accessToken: "b", expiresAt: 20, user: USER });
     state = authReducer(state, { type: "signed_out", reason: "logged_out" });
     expect(state).toEqual({ status: "anonymous", reason: "logged_out" });
+  });
+
+  it("takes a changed user only for the account signed in", () => {
+    const changed = { ...USER, email: "ada@new.example", is_verified: true };
+    expect(authReducer(signedIn, { type: "user_changed", user: changed })).toMatchObject({ user: changed, accessToken: "a" });
+    expect(authReducer(signedIn, { type: "user_changed", user: { ...changed, id: "u2" } })).toBe(signedIn);
+    const anonymous: AuthState = { status: "anonymous", reason: null };
+    expect(authReducer(anonymous, { type: "user_changed", user: changed })).toBe(anonymous);
   });
 
   it("ignores a refresh when nobody is signed in, and a restore when someone is", () => {
@@ -143,6 +152,19 @@ describe("AuthSession", () => {
     expect(session.getState().status).toBe("authenticated");
   });
 
+  it("a restore that fails after the user has logged in does not log them out again", async () => {
+    // The page's first refresh (no cookie yet) answers late, after a quick login.
+    const server = authServer({ loggedIn: false });
+    let answerRestore: (response: Response) => void = () => undefined;
+    server.on("POST", "/auth/refresh", () => new Promise<Response>((resolve) => (answerRestore = resolve)));
+    const session = new AuthSession({ fetch: server.fetch });
+    const restoring = session.start();
+    await session.login(USER.email, "correct horse battery");
+    answerRestore(json(401, { detail: "REFRESH_TOKEN_INVALID" }));
+    await restoring;
+    expect(session.getState()).toMatchObject({ status: "authenticated", user: USER });
+  });
+
   it("logs in with the OAuth2 form and maps bad credentials to words", async () => {
     const server = authServer({ loggedIn: false });
     const session = new AuthSession({ fetch: server.fetch });
@@ -182,6 +204,36 @@ describe("AuthSession", () => {
     await expect(session.register(USER.email, "short")).rejects.toThrow("Password should be at least 12 characters");
     await session.register(USER.email, "correct horse battery");
     expect(session.getState().status).toBe("authenticated");
+  });
+
+  it("sends an invite code only when one was entered", async () => {
+    const server = authServer({ loggedIn: false });
+    server.on("POST", "/auth/register", (r) => {
+      const body = JSON.parse(r.body ?? "{}") as { invite_code?: string };
+      return body.invite_code === "WELCOME-42" ? json(201, USER) : json(403, { detail: "INVITE_CODE_INVALID" });
+    });
+    const session = new AuthSession({ fetch: server.fetch });
+    await expect(session.register(USER.email, "correct horse battery")).rejects.toMatchObject({
+      status: 403,
+      code: "INVITE_CODE_INVALID",
+      message: expect.stringMatching(/invite code is not valid/),
+    });
+    expect(JSON.parse(server.calls("POST", "/auth/register")[0]!.body!)).toEqual({ email: USER.email, password: "correct horse battery" });
+    await session.register(USER.email, "correct horse battery", "  WELCOME-42 ");
+    expect(session.getState().status).toBe("authenticated");
+  });
+
+  it("ends a session the server ended, here and in the other tabs", async () => {
+    const server = authServer({ loggedIn: true });
+    const posted: unknown[] = [];
+    const channel = { postMessage: (m: unknown) => posted.push(m), addEventListener: () => undefined, close: () => undefined };
+    const session = new AuthSession({ fetch: server.fetch, channel });
+    await session.start();
+    session.endSession("account_deleted");
+    expect(session.getState()).toEqual({ status: "anonymous", reason: "account_deleted" });
+    expect(posted).toEqual([{ type: "logout" }]);
+    // Nothing left to revoke: no /auth/logout call.
+    expect(server.calls("POST", "/auth/logout")).toHaveLength(0);
   });
 
   it("logout forgets the token, revokes the cookie and tells other tabs", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { safeNextPath, validateEmail, validatePassword } from "@/lib/validation";
+import { safeNextPath, validateEmail, validatePassword, validateRepeat } from "@/lib/validation";
 
 describe("client-side rules (same as the auth service's)", () => {
   it("passwords are 12 to 128 characters", () => {
@@ -33,5 +33,25 @@ describe("client-side rules (same as the auth service's)", () => {
     expect(safeNextPath("//evil.example/")).toBe("/chats");
     expect(safeNextPath("/login")).toBe("/chats");
     expect(safeNextPath(null)).toBe("/chats");
+  });
+});
+
+describe("the new password policy, where the client can check it", () => {
+  it("refuses blanks, the email itself and compatibility variants of its name", () => {
+    expect(validatePassword("ada@example.com", " ".repeat(12))).toMatch(/only spaces/);
+    expect(validatePassword("lovelace.ada@example.com", "LoveLace.Ada@Example.com")).toMatch(/your email address/);
+    // Fullwidth letters are the same name once NFKC-normalised, as the server compares them.
+    expect(validatePassword("lovelace@example.com", "my ｌｏｖｅｌａｃｅ password")).toMatch(/email name/);
+  });
+
+  it("the repeated password must match", () => {
+    expect(validateRepeat("correct horse battery", "")).toMatch(/again/);
+    expect(validateRepeat("correct horse battery", "correct horse batery")).toMatch(/not the same/);
+    expect(validateRepeat("correct horse battery", "correct horse battery")).toBeNull();
+  });
+
+  it("a link page is never where a login sends you back to", () => {
+    expect(safeNextPath("/reset-password?token=x")).toBe("/chats");
+    expect(safeNextPath("/settings")).toBe("/settings");
   });
 });

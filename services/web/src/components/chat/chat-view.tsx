@@ -10,12 +10,13 @@ import { useAuthSession } from "@/components/auth-provider";
 import { Composer } from "@/components/chat/composer";
 import { MessageList } from "@/components/chat/message-list";
 import { Sidebar } from "@/components/chat/sidebar";
+import { VerifyEmailBanner } from "@/components/chat/verify-email-banner";
 import { useReplies } from "@/components/providers";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { chatMessages, newestPage, olderCursor, singlePage, type ChatPages } from "@/lib/chat-pages";
-import { ApiError, describeError } from "@/lib/errors";
+import { ApiError, describeError, needsEmailConfirmation } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
 import { isActive } from "@/lib/replies/store";
 import { transcriptRows } from "@/lib/transcript";
@@ -28,7 +29,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const queryClient = useQueryClient();
   const router = useRouter();
   const composerRef = useRef<HTMLTextAreaElement>(null);
-  const [createError, setCreateError] = useState<string | null>(null);
+  const [createError, setCreateError] = useState<unknown>(null);
   const [menuOpen, setMenuOpen] = useState(false);
   useSyncExternalStore(replies.subscribe, replies.getVersion, () => 0);
   const reply = chatId ? replies.get(chatId) : undefined;
@@ -75,7 +76,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
         void queryClient.invalidateQueries({ queryKey: queryKeys.chats() });
         id = chat.id;
       } catch (error) {
-        setCreateError(describeError(error));
+        setCreateError(error);
         return false;
       }
     } else if (reply && !isActive(reply)) {
@@ -91,6 +92,8 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const title = chatId ? (loaded?.title ?? (detail.isPending ? "" : "New chat")) : "New chat";
   // An older page that failed is shown at the top of the list with Retry, not here.
   const olderFailed = detail.isFetchNextPageError;
+  // Not a failure to show as one: the account has to confirm its email first.
+  const unconfirmed = needsEmailConfirmation(createError, detail.error, reply?.error);
 
   return (
     <div className="flex h-dvh min-w-0 flex-1 flex-col">
@@ -149,13 +152,24 @@ export function ChatView({ chatId }: { chatId: string | null }) {
         />
       )}
 
-      {(createError || (detail.error && !notFound && !olderFailed)) && (
+      {unconfirmed ? (
         <div className="mx-auto w-full max-w-3xl px-4">
-          <Alert variant="destructive" className="mb-2">
-            <AlertCircle aria-hidden />
-            <AlertDescription>{createError ?? describeError(detail.error)}</AlertDescription>
-          </Alert>
+          <VerifyEmailBanner
+            onConfirmed={() => {
+              setCreateError(null);
+              if (chatId) replies.dismiss(chatId);
+            }}
+          />
         </div>
+      ) : (
+        (createError || (detail.error && !notFound && !olderFailed)) && (
+          <div className="mx-auto w-full max-w-3xl px-4">
+            <Alert variant="destructive" className="mb-2">
+              <AlertCircle aria-hidden />
+              <AlertDescription>{describeError(createError ?? detail.error)}</AlertDescription>
+            </Alert>
+          </div>
+        )
       )}
       {!notFound && (
         <Composer

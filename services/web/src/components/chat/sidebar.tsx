@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
-import { Loader2, LogOut, MoreHorizontal, Pencil, SquarePen, Trash2 } from "lucide-react";
+import { Loader2, LogOut, MoreHorizontal, Pencil, Settings, SquarePen, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -281,6 +281,11 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         <span className="min-w-0 flex-1 truncate text-sm" data-testid="user-email">
           {email}
         </span>
+        <Button asChild variant="ghost" size="icon-sm">
+          <Link href="/settings" aria-label="Settings" title="Settings" onClick={onNavigate}>
+            <Settings aria-hidden />
+          </Link>
+        </Button>
         <Button
           variant="ghost"
           size="icon-sm"
