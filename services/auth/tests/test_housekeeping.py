@@ -47,7 +47,8 @@ def remaining(auth: Auth) -> tuple[int, list[str], int, list[str]]:
     [(tokens,)] = auth.sql("SELECT count(*) FROM refresh_tokens WHERE expires_at < now()")
     keys = [k for (k,) in auth.sql("SELECT email_key FROM login_throttle ORDER BY 1")]
     [(invites,)] = auth.sql("SELECT count(*) FROM invites")
-    counters = [k for (k,) in auth.sql("SELECT key FROM rate_limits WHERE starts_with(key, 'mail:')")]
+    mail = "SELECT key FROM rate_limits WHERE starts_with(key, 'mail:')"
+    counters = [k for (k,) in auth.sql(mail)]
     return tokens, keys, invites, counters
 
 

@@ -38,6 +38,8 @@ class Deploy:
         self.secrets = {
             "RESET_PASSWORD_TOKEN_SECRET": secrets.token_hex(24),
             "VERIFICATION_TOKEN_SECRET": secrets.token_hex(24),
+            "SESSION_SECRET": secrets.token_hex(24),
+            "SERVICE_TOKEN": secrets.token_hex(24),
             "AUTH_DB_PASSWORD": "unused",
             "CHAT_DB_PASSWORD": "unused",
             "LLM_API_KEY": "unused",
@@ -101,7 +103,9 @@ def start_and_check(
             f"http://127.0.0.1:{deploy.chat_port}/api/chats",
             headers={"Authorization": f"Bearer {token}"},
         )
-        assert chats.status_code == 200, chats.text
+        # Chat took auth's token (not a 401) and, in production, wants a verified email first.
+        assert chats.status_code == 403, chats.text
+        assert chats.json()["detail"] == "EMAIL_NOT_VERIFIED"
 
 
 @pytest.fixture
@@ -151,6 +155,7 @@ def test_kubernetes_environment_runs_in_production_mode(
         ("parley-database", "AUTH_DATABASE_URL"): database_factory.create(),
         ("parley-database", "CHAT_DATABASE_URL"): database_factory.create(),
         ("parley-llm", "LLM_API_KEY"): "unused",
+        ("parley-service-token", "SERVICE_TOKEN"): deploy.secrets["SERVICE_TOKEN"],
     }
     operator_secrets = {"parley-auth-secrets": deploy.secrets}
 
