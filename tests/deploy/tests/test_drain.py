@@ -57,7 +57,7 @@ def test_chat_pods_finish_replies_before_they_are_killed(
 def test_compose_chat_finishes_replies_before_it_is_killed() -> None:
     chat = load_yaml(REPO_ROOT / "docker-compose.yml")["services"]["chat"]
     env = {
-        k: interpolate(str(v), {"CHAT_DB_PASSWORD": "unused"})
+        k: interpolate(str(v), {"CHAT_DB_PASSWORD": "unused", "SERVICE_TOKEN": "unused"})
         for k, v in chat["environment"].items()
     }
     match = re.fullmatch(r"(\d+)s", chat["stop_grace_period"])
