@@ -118,6 +118,10 @@ export default async function globalSetup() {
       ACCESS_TOKEN_TTL_SECONDS: "30",
       GATEWAY_AUTH_RATE_AVERAGE: "600",
       GATEWAY_AUTH_RATE_BURST: "200",
+      // Auth's own per-address limits, raised the same way: every account of the suite registers
+      // from 127.0.0.1. The per-email and per-user limits stay as shipped.
+      RATE_LIMIT_REGISTER_PER_ADDRESS: "1000/3600",
+      RATE_LIMIT_MAIL_PER_ADDRESS: "1000/3600",
       // Auth mails through the mailbox above: plain SMTP on loopback, no STARTTLS.
       SMTP_HOST: "127.0.0.1",
       SMTP_PORT: String(smtp),
