@@ -36,8 +36,11 @@ class AccessTokens:
     def signer(self) -> SigningKey:
         return self.keys[0]
 
-    def issue(self, subject: str, *, token_version: int, email_verified: bool) -> str:
-        """A signed token; ``tv`` lets every verifier refuse it once the account's version moves."""
+    def issue(
+        self, subject: str, *, token_version: int, email_verified: bool, role: str = "member"
+    ) -> str:
+        """A signed token; ``tv`` lets every verifier refuse it once the account's version moves,
+        ``role`` ("admin" or "member") tells chat who may manage the model catalog."""
         now = int(time.time())
         payload = {
             "iss": self.issuer,
@@ -45,6 +48,7 @@ class AccessTokens:
             "sub": subject,
             "tv": token_version,
             "email_verified": email_verified,
+            "role": role,
             "iat": now,
             "nbf": now,
             "exp": now + self.lifetime_seconds,
@@ -104,7 +108,10 @@ class AccessTokenStrategy(Strategy[User, uuid.UUID]):
 
 
 def issue_for(tokens: AccessTokens, user: User) -> str:
-    """An access token for ``user`` with its current token version and verification state."""
+    """An access token for ``user`` with its token version, verification state and role."""
     return tokens.issue(
-        str(user.id), token_version=user.token_version, email_verified=user.is_verified
+        str(user.id),
+        token_version=user.token_version,
+        email_verified=user.is_verified,
+        role="admin" if user.is_superuser else "member",
     )

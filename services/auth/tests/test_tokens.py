@@ -36,8 +36,17 @@ async def test_token_verifies_with_only_the_public_key(auth: Auth, signing_key: 
     assert claims["exp"] == claims["iat"] + 900
     assert abs(claims["iat"] - time.time()) < 30
     assert isinstance(claims["jti"], str) and len(claims["jti"]) >= 16
+    assert claims["role"] == "member" and claims["email_verified"] is False
     header = jwt.get_unverified_header(token)
     assert header["alg"] == "RS256" and header["kid"] == signing_key.kid
+
+
+async def test_a_superusers_token_says_admin(auth: Auth, signing_key: pt.TestKey) -> None:
+    await auth.register("root@example.com")
+    auth.sql("UPDATE users SET is_superuser = true")
+    token = (await auth.tokens("root@example.com"))["access_token"]
+    public_key = serialization.load_pem_public_key(signing_key.public_pem())
+    assert verify(token, public_key)["role"] == "admin"
 
 
 async def test_every_token_has_its_own_jti(auth: Auth) -> None:

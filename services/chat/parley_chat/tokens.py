@@ -39,6 +39,19 @@ class Principal:
     claims: dict[str, Any]
 
     @property
+    def is_admin(self) -> bool:
+        """Auth's ``role`` claim: admins manage the model catalog (never read others' chats)."""
+        return self.claims.get("role") == "admin"
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """The caller's groups (a ``groups`` claim; none until groups exist)."""
+        groups = self.claims.get("groups")
+        if not isinstance(groups, list):
+            return frozenset()
+        return frozenset(g for g in groups if isinstance(g, str))
+
+    @property
     def email_verified(self) -> bool:
         """Auth said so in the token (a token without the claim is not verified)."""
         return self.claims.get("email_verified") is True
