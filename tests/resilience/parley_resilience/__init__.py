@@ -166,10 +166,19 @@ async def new_chat(http: httpx.AsyncClient, user: VirtualUser) -> str:
 
 
 async def get_chat(http: httpx.AsyncClient, user: VirtualUser, chat_id: str) -> dict[str, Any]:
-    r = await http.get(f"/api/chats/{chat_id}", headers=user.headers)
-    assert r.status_code == 200, r.text
-    chat: dict[str, Any] = r.json()
-    return chat
+    """The chat with every stored turn: the API pages them, newest first (a long run under a
+    slow machine stores more turns than one page)."""
+    messages: list[Any] = []
+    before: str | None = None
+    while True:
+        params = {"limit": "200", **({"before": before} if before else {})}
+        r = await http.get(f"/api/chats/{chat_id}", params=params, headers=user.headers)
+        assert r.status_code == 200, r.text
+        chat: dict[str, Any] = r.json()
+        messages = chat["messages"] + messages
+        before = chat.get("older_cursor")
+        if not before:
+            return {**chat, "messages": messages}
 
 
 def stop_postgres(stack: Stack) -> None:
