@@ -81,6 +81,7 @@ def test_a_good_file_gives_its_providers_models_keys_and_defaults(tmp_path: Path
         0.60,
     )
     assert (llama.upstream, llama.display_name) == ("llama3.1:8b", "llama3")
+    assert (qwen.upstream, qwen.groups) == ("Qwen/Qwen2.5-7B-Instruct", {"research"})
     assert snapshot.default_model is llama
     assert {m.source for m in snapshot.models.values()} == {"file"}
     assert [m.id for m in snapshot.available_to(set())] == ["gpt-4o-mini", "llama3"]
@@ -96,7 +97,7 @@ def test_a_good_file_gives_its_providers_models_keys_and_defaults(tmp_path: Path
         (PROVIDER.format(entry="{id: p, base_url: 'ftp://x'}"), "base_url"),
         (PROVIDER.format(entry="{id: p, base_url: 'http://x', api_key: sk}"), "api_key: Extra"),
         (
-            PROVIDER.format(entry="{id: p, base_url: 'http://x', api_key_env: A, api_key_file: /k}"),
+            PROVIDER.format(entry="{id: p, base_url: 'http://x', api_key_env: A, api_key_file: /"),
             "not both",
         ),
         (PROVIDER.format(entry="{id: p, base_url: 'http://x', timeout_seconds: 0}"), "timeout"),
@@ -149,9 +150,7 @@ def test_each_kind_of_bad_entry_is_refused_naming_it(text: str, expected: str) -
     assert str(refused.value).startswith("MODELS_FILE test.yaml")
 
 
-def test_a_disabled_second_default_is_no_conflict_and_without_a_mark_the_first_is_default() -> (
-    None
-):
+def test_a_disabled_model_marked_default_does_not_count() -> None:
     snapshot = _catalog(
         "providers:\n  - {id: p, base_url: 'http://p/v1'}\nmodels:\n"
         "  - {id: a, provider: p, context_tokens: 9, max_output_tokens: 1, default: true,"
