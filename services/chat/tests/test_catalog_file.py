@@ -81,7 +81,7 @@ def test_a_good_file_gives_its_providers_models_keys_and_defaults(tmp_path: Path
         0.60,
     )
     assert (llama.upstream, llama.display_name) == ("llama3.1:8b", "llama3")
-    assert (qwen.upstream, qwen.groups) == ("Qwen/Qwen2.5-7B-Instruct", {"research"})
+    assert (qwen.upstream, qwen.groups) == ("Qwen/Qwen2.5-7B-Instruct", frozenset({"research"}))
     assert snapshot.default_model is llama
     assert {m.source for m in snapshot.models.values()} == {"file"}
     assert [m.id for m in snapshot.available_to(set())] == ["gpt-4o-mini", "llama3"]
@@ -97,7 +97,7 @@ def test_a_good_file_gives_its_providers_models_keys_and_defaults(tmp_path: Path
         (PROVIDER.format(entry="{id: p, base_url: 'ftp://x'}"), "base_url"),
         (PROVIDER.format(entry="{id: p, base_url: 'http://x', api_key: sk}"), "api_key: Extra"),
         (
-            PROVIDER.format(entry="{id: p, base_url: 'http://x', api_key_env: A, api_key_file: /"),
+            PROVIDER.format(entry="{id: p, base_url: 'http://x', api_key_env: K, api_key_file: /}"),
             "not both",
         ),
         (PROVIDER.format(entry="{id: p, base_url: 'http://x', timeout_seconds: 0}"), "timeout"),
