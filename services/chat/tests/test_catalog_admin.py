@@ -221,7 +221,7 @@ async def test_a_provider_in_use_is_not_deleted_and_ids_are_unique(
             "api_key_file through the API needs CATALOG_KEY_FILES_DIR",
         ),
         ("models", model_body("m", "default", context_tokens=100, max_output_tokens=100), None),
-        ("models", model_body("m", "default", groups=["Not A Group"]), None),
+        ("models", model_body("m", "default", groups=["  "]), None),
         ("models", model_body("m", "default", input_price_per_million=-1), None),
         ("models", {"id": "m"}, None),
         ("providers/default", {"id": "other"}, None),

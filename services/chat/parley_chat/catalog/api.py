@@ -11,6 +11,7 @@ from parley_chat.catalog.specs import (
     EntryId,
     EnvName,
     FilePath,
+    GroupName,
     Price,
     ProviderKind,
     ProviderSpec,
@@ -93,7 +94,7 @@ class ModelUpdate(BaseModel):
     output_price_per_million: Price | None = None
     enabled: bool | None = None
     default: bool | None = None
-    groups: Annotated[list[EntryId], Field(max_length=100)] | None = None
+    groups: Annotated[list[GroupName], Field(max_length=100)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

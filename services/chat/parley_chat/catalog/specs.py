@@ -20,6 +20,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 Tokens = Annotated[int, Field(ge=1, le=100_000_000)]
 Price = Annotated[float, Field(ge=0, le=1_000_000)]
+# As the token's ``groups`` claim will name them (groups are not defined yet: kept loose).
+GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class ProviderSpec(BaseModel):
@@ -59,7 +61,7 @@ class ModelSpec(BaseModel):
     output_price_per_million: Price = 0.0
     enabled: bool = True
     default: bool = False
-    groups: Annotated[list[EntryId], Field(max_length=100)] = []
+    groups: Annotated[list[GroupName], Field(max_length=100)] = []
 
     @model_validator(mode="after")
     def _reply_fits(self) -> Self:
