@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from parley_chat.catalog.specs import (
     BaseUrl,
@@ -18,6 +18,7 @@ from parley_chat.catalog.specs import (
     Seconds,
     Text,
     Tokens,
+    storable,
 )
 from parley_chat.catalog.types import (
     CatalogSnapshot,
@@ -27,7 +28,13 @@ from parley_chat.catalog.types import (
     ProviderEntry,
 )
 
-ApiKey = Annotated[SecretStr, Field(min_length=1, max_length=4096)]
+
+def _storable_key(value: SecretStr) -> SecretStr:
+    storable(value.get_secret_value())
+    return value
+
+
+ApiKey = Annotated[SecretStr, Field(min_length=1, max_length=4096), AfterValidator(_storable_key)]
 KEY_FIELDS = ("api_key", "api_key_env", "api_key_file")
 
 

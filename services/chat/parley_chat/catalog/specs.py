@@ -4,24 +4,51 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+
+def storable(value: str) -> str:
+    """Text PostgreSQL and the file system take: no NUL, no lone surrogates (JSON and YAML
+    allow both; either would fail later, as a 500 instead of a 422)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+Storable = AfterValidator(storable)
 ENTRY_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 EntryId = Annotated[str, StringConstraints(pattern=ENTRY_ID_PATTERN)]
 ProviderKind = Literal[
     "openai", "azure", "ollama", "vllm", "llamacpp", "litellm", "openrouter", "other"
 ]
-BaseUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000)]
+BaseUrl = Annotated[
+    str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000), Storable
+]
 # A variable name as shells write them; the value is read from chat's environment.
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
-FilePath = Annotated[str, StringConstraints(pattern=r"^/[^\x00]*$", max_length=1000)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FilePath = Annotated[str, StringConstraints(pattern=r"^/", max_length=1000), Storable]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable
+]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 Tokens = Annotated[int, Field(ge=1, le=100_000_000)]
 Price = Annotated[float, Field(ge=0, le=1_000_000)]
 # As the token's ``groups`` claim will name them (groups are not defined yet: kept loose).
-GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+GroupName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Storable
+]
 
 
 class ProviderSpec(BaseModel):
