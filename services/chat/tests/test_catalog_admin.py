@@ -223,6 +223,8 @@ async def test_a_provider_in_use_is_not_deleted_and_ids_are_unique(
         ("models", model_body("m", "default", context_tokens=100, max_output_tokens=100), None),
         ("models", model_body("m", "default", groups=["  "]), None),
         ("models", model_body("m", "default", input_price_per_million=-1), None),
+        ("models", model_body("m", "default", display_name="a\x00b"), None),
+        ("providers", provider_body("p", "http://x/\x00"), None),
         ("models", {"id": "m"}, None),
         ("providers/default", {"id": "other"}, None),
         ("models/stub-model", {"enabled": None}, None),
