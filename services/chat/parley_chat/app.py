@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_chat.accounts import AccountFeed, AccountFollower, AccountStates
+from parley_chat.catalog.setup import build_catalog, read_only_catalog
 from parley_chat.config import Settings
 from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, configure_logging
-from parley_chat.routes import chats, health
+from parley_chat.routes import admin, chats, health, models
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
 from parley_chat.storage import (
@@ -75,7 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # First: a bad MODELS_FILE (or a key it names that is missing) refuses the start.
+        read_only = read_only_catalog(settings)
         engine = create_engine(settings)
+        catalog = build_catalog(settings, engine, read_only)
         # Filled by agno's save path, read by the run side: one object given to both.
         final_saves = FinalSaves()
         # One budget (and one cache of counted runs) for the history reads and the route.
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.MIGRATE_ON_START:
                 await migrate(db)
             await warm_up(db)
+            await catalog.live.start()
             await verifier.start()
             await runs.start()
             # After the runs: a deletion applied at start cancels this replica's runs too.
@@ -119,12 +124,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 accounts=accounts,
                 runs=runs,
                 metrics=metrics,
+                catalog=catalog.live,
+                catalog_admin=catalog.admin,
             )
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
             yield
         finally:
             await accounts.stop()
             await runs.stop()
+            await catalog.live.stop()
             await verifier.close()
             await client.close()
             for http in (jwks_http, feed_http):
@@ -144,6 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics  # read by parley_common.health's /metrics, as in auth
     app.include_router(health.router)
     app.include_router(chats.router)
+    app.include_router(models.router)
+    app.include_router(admin.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

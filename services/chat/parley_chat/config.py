@@ -76,6 +76,21 @@ class Settings(ServiceSettings):
     HISTORY_MAX_TOKENS: int | None = Field(default=None, ge=1)
     TITLE_GENERATION: bool = True
 
+    # The model catalog (YAML; see the README). Set: the LLM_* settings above no longer make
+    # a provider and model of their own. Either way the admin API adds entries to the database.
+    MODELS_FILE: str | None = None
+    # Fernet key(s) that encrypt the provider keys given to the admin API (comma-separated:
+    # the first encrypts, all decrypt). Unset: the API refuses keys in clear (422) and takes
+    # only api_key_env or api_key_file.
+    CATALOG_SECRET_KEY: SecretStr | None = None
+    # Safety net behind the change notifications: every replica rereads the stored catalog
+    # this often (a notification is lost while a replica's listening connection is down).
+    CATALOG_RELOAD_SECONDS: float = Field(default=30.0, ge=1, le=3600)
+    # Through the admin API, api_key_file must name a file in this folder (unset: refused),
+    # so an admin cannot have chat send the content of any file it can read to a URL of
+    # their choice; api_key_env names must end in _API_KEY for the same reason.
+    CATALOG_KEY_FILES_DIR: str | None = None
+
     # A reply's final save is retried this long through a database outage (restart, failover)
     # before the reply is reported as not stored; the client waits for its end meanwhile.
     FINAL_SAVE_RETRY_SECONDS: float = Field(default=10.0, ge=0, le=60)
@@ -111,6 +126,19 @@ class Settings(ServiceSettings):
                 return json.loads(value)
             return [o.strip() for o in value.split(",") if o.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _fernet_keys(self) -> Settings:
+        # Imported here: the catalog package imports these settings.
+        from parley_chat.catalog.cipher import check_secret
+
+        if self.CATALOG_SECRET_KEY is not None:
+            try:
+                check_secret(self.CATALOG_SECRET_KEY.get_secret_value())
+            except ValueError as exc:
+                # A SettingsError: pydantic's own error would print the key it refuses.
+                raise SettingsError(str(exc)) from None
+        return self
 
     @model_validator(mode="after")
     def _production_guard(self) -> Settings:

@@ -54,3 +54,16 @@ async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+ADMIN_ONLY = "admin only"
+
+
+async def get_admin(user: CurrentUser) -> Principal:
+    """The caller, if auth made them an admin (the ``role`` claim); others get 403."""
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=ADMIN_ONLY)
+    return user
+
+
+AdminUser = Annotated[Principal, Depends(get_admin)]

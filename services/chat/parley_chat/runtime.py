@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from openai import AsyncOpenAI
 
 from parley_chat.accounts import AccountFollower
+from parley_chat.catalog import CatalogView
+from parley_chat.catalog.admin import CatalogAdmin
 from parley_chat.config import Settings
 from parley_chat.context_window import ContextBudget
 from parley_chat.observability import Metrics
@@ -28,3 +30,5 @@ class Runtime:
     accounts: AccountFollower
     runs: RunManager
     metrics: Metrics
+    catalog: CatalogView  # the models a turn may use, in memory (no query per turn)
+    catalog_admin: CatalogAdmin  # the admin API's reads and writes of the catalog

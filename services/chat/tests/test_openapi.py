@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from parley_chat.app import create_app
 from parley_chat.config import Settings
-from parley_chat.deps import get_current_user, get_runtime
+from parley_chat.deps import get_admin, get_current_user, get_runtime
 from parley_testing.openapi import (
     ERROR_BODY_REF,
     Operation,
@@ -30,6 +30,10 @@ def test_every_route_with_a_body_declares_the_body_limit_and_validation(
         "POST /api/chats",
         "PATCH /api/chats/{chat_id}",
         "POST /api/chats/{chat_id}/messages",
+        "POST /api/admin/providers",
+        "PATCH /api/admin/providers/{provider_id}",
+        "POST /api/admin/models",
+        "PATCH /api/admin/models/{model_id}",
     }
     assert_bodies_declare_limit_and_validation(documented, expected)
 
@@ -38,12 +42,22 @@ def test_every_authenticated_route_declares_401_with_its_challenge(
     documented: list[Operation],
 ) -> None:
     authenticated = [op for op in documented if get_current_user in op.calls]
-    assert len(authenticated) == 8
+    assert len(authenticated) == 19
     for op in authenticated:
         assert "401" in op.statuses, op.label
         assert "WWW-Authenticate" in op.doc["responses"]["401"]["headers"], op.label
-        assert "422" in op.statuses, op.label  # every one validates a path or a query
-        assert "403" in op.statuses, op.label  # EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL)
+        # EMAIL_NOT_VERIFIED (REQUIRE_VERIFIED_EMAIL); on the admin routes also "admin only"
+        assert "403" in op.statuses, op.label
+        validates = "parameters" in op.doc or "requestBody" in op.doc
+        assert ("422" in op.statuses) == validates, op.label  # a path, a query or a body
+
+
+def test_the_admin_routes_are_for_admins_only(documented: list[Operation]) -> None:
+    admin_routes = [op for op in documented if op.label.split(" ")[1].startswith("/api/admin/")]
+    assert len(admin_routes) == 10
+    for op in admin_routes:
+        assert get_admin in op.calls, op.label
+        assert "403" in op.statuses, op.label
 
 
 def test_every_route_that_reads_the_database_declares_503(documented: list[Operation]) -> None:
@@ -57,6 +71,13 @@ def test_the_routes_that_find_or_conflict_declare_it(documented: list[Operation]
     by_label = {op.label: op for op in documented}
     for label in ("GET", "PATCH", "DELETE"):
         assert "404" in by_label[f"{label} /api/chats/{{chat_id}}"].statuses
+        for entry in ("providers/{provider_id}", "models/{model_id}"):
+            assert "404" in by_label[f"{label} /api/admin/{entry}"].statuses
+    for label in ("POST /api/admin/providers", "POST /api/admin/models"):
+        assert "409" in by_label[label].statuses  # the id exists, or the file defines it
+    for entry in ("providers/{provider_id}", "models/{model_id}"):
+        for method in ("PATCH", "DELETE"):
+            assert "409" in by_label[f"{method} /api/admin/{entry}"].statuses
     assert {"404", "409"} <= by_label["POST /api/chats/{chat_id}/messages"].statuses
     assert {"404", "409"} <= by_label["POST /api/chats/{chat_id}/runs/{run_id}/cancel"].statuses
     assert "404" in by_label["GET /api/chats/{chat_id}/runs/{run_id}/events"].statuses

@@ -26,6 +26,8 @@ class ProviderEntry:
     max_retries: int
     enabled: bool
     source: EntrySource
+    # The variable name or file path the key is read from (never the key): shown to admins.
+    key_reference: str | None = None
 
 
 @dataclass(frozen=True)
