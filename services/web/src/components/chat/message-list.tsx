@@ -51,7 +51,9 @@ const MessageRow = memo(function MessageRow({
           </p>
         )}
         {row.content ? (
-          <Markdown text={row.content} />
+          <div data-testid="message-content">
+            <Markdown text={row.content} />
+          </div>
         ) : streaming ? (
           <p className="flex h-7 items-center gap-1" aria-label="Writing a reply">
             <span className="size-1.5 animate-bounce rounded-full bg-muted-foreground [animation-delay:-0.3s]" />
