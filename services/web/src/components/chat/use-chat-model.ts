@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 
 import { useAuthSession } from "@/components/auth-provider";
-import { withNewestPage, type ChatPages } from "@/lib/chat-pages";
+import { withChatModel, type ChatPages } from "@/lib/chat-pages";
 import { queryKeys } from "@/lib/query-keys";
 import type { ChatDetail, ModelList } from "@/lib/types";
 
@@ -44,8 +44,7 @@ export function useChatModel(chatId: string | null, chat: ChatDetail | undefined
     }
     if (modelId === chosen) return;
     const key = queryKeys.chat(chatId);
-    const show = (model: string | null) =>
-      queryClient.setQueryData<ChatPages>(key, (old) => withNewestPage(old, (page) => ({ ...page, model })));
+    const show = (model: string | null) => queryClient.setQueryData<ChatPages>(key, (old) => withChatModel(old, model));
     const before = chosen;
     show(modelId);
     try {
