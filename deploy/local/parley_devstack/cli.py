@@ -52,7 +52,9 @@ def _announce_when_ready(plan: StackPlan, stop: threading.Event, timeout: float 
 def main() -> int:
     settings = DevSettings()
     try:
-        plan = prepare_stack(settings, log=lambda msg: print(f"parley-dev: {msg}", flush=True))
+        plan = prepare_stack(
+            settings, log=lambda msg: print(f"parley-dev: {msg}", flush=True), stub_models=True
+        )
     except PortInUseError as exc:
         print(f"parley-dev: {exc}", file=sys.stderr)
         return 1

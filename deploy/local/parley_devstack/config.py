@@ -42,6 +42,9 @@ class DevSettings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str | None = None
+    # A catalog of models for chat (see services/chat); unset with the stub: `parley-dev` writes
+    # one with two stub models (parley_devstack/catalog.py) so the model picker shows.
+    models_file: Path | None = None
     llm_stub_delay_ms: int | None = Field(default=None, ge=0)
     llm_stub_reply_words: int | None = Field(default=None, ge=1)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from parley_devstack.catalog import write_stub_catalog
 from parley_devstack.config import DevSettings
 from parley_devstack.gateway import write_gateway_config
 from parley_devstack.ports import check_ports
@@ -92,10 +93,13 @@ def prepare_stack(
     *,
     service_env: Mapping[str, str] | None = None,
     log: Any = print,
+    stub_models: bool = False,
 ) -> StackPlan:
     """Check ports, start the database, migrate, make keys, render the gateway config.
 
     ``service_env`` is added to the auth and chat processes (tests pass fast hashing, say).
+    ``stub_models`` (`parley-dev`): with the stub and no MODELS_FILE, chat gets a catalog of two
+    stub models; otherwise chat has the one-model LLM_* shortcut, as the system tests expect.
     """
     check_ports(settings.bind_host, settings.ports())
     data = settings.data_path
@@ -127,6 +131,7 @@ def prepare_stack(
             "AUTH_URL": f"http://{settings.bind_host}:{settings.auth_port}",
             "SERVICE_TOKEN": dev_secrets["SERVICE_TOKEN"],
             **_llm_env(settings),
+            **chat_models_env(settings, stub_models, log),
             **extra,
         }
         log("applying migrations (auth, chat)")
@@ -163,6 +168,18 @@ def _llm_env(settings: DevSettings) -> dict[str, str]:
     if settings.llm_model:
         env["LLM_MODEL"] = settings.llm_model
     return env
+
+
+def chat_models_env(settings: DevSettings, stub_models: bool, log: Any) -> dict[str, str]:
+    """MODELS_FILE for chat: the one set, else the dev catalog when asked for, else none."""
+    if settings.models_file is not None:
+        return {"MODELS_FILE": str(settings.models_file)}
+    if not (stub_models and settings.uses_stub and settings.llm_model is None):
+        return {}
+    base_url = f"http://{settings.bind_host}:{settings.llm_stub_port}/v1"
+    path = write_stub_catalog(settings.data_path / "models.yaml", base_url)
+    log(f"models: two stub models, catalog in {path}")
+    return {"MODELS_FILE": str(path)}
 
 
 def _processes(

@@ -11,6 +11,7 @@ from parley_llm_stub.config import StubConfig
 from parley_llm_stub.control import (
     clear_requests,
     get_config,
+    get_model,
     get_requests,
     get_stats,
     healthz,
@@ -29,6 +30,7 @@ def create_app(config: StubConfig | None = None) -> Starlette:
         routes=[
             Route("/v1/chat/completions", ChatCompletions(state), methods=["POST"]),
             Route("/v1/models", list_models, methods=["GET"]),
+            Route("/v1/models/{model:path}", get_model, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/stub/config", get_config, methods=["GET"]),
             Route("/stub/config", update_config, methods=["POST"]),

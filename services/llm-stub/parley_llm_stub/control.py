@@ -28,10 +28,17 @@ def _state(request: Request) -> StubState:
     return state
 
 
+def _model(model_id: str) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": 0, "owned_by": "parley-stub"}
+
+
 async def list_models(request: Request) -> Response:
-    model = _state(request).config.model
-    data = [{"id": model, "object": "model", "created": 0, "owned_by": "parley-stub"}]
-    return JSONResponse({"object": "list", "data": data})
+    return JSONResponse({"object": "list", "data": [_model(_state(request).config.model)]})
+
+
+async def get_model(request: Request) -> Response:
+    """Any model name exists: the stub answers every one (``model`` echoes the requested name)."""
+    return JSONResponse(_model(request.path_params["model"]))
 
 
 async def healthz(request: Request) -> Response:

@@ -2,8 +2,8 @@
 
 Markers (anywhere in the last user message, several allowed, removed before the reply is made):
 ``[stub:error500]`` ``[stub:cut]`` ``[stub:hang]`` ``[stub:stall]`` ``[stub:malformed]``
-``[stub:status=N]`` ``[stub:slow]`` ``[stub:delay=MS]`` ``[stub:words=N]``; the package docstring
-says what each does.
+``[stub:status=N]`` ``[stub:slow]`` ``[stub:delay=MS]`` ``[stub:words=N]`` ``[stub:markdown]``; the
+package docstring says what each does.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from parley_llm_stub.config import FAIL_MODES, FailMode, StubConfig
+from parley_llm_stub.markdown import MARKDOWN_PIECES
 
 MARKER_RE = re.compile(r"\[stub:([a-z0-9]+)(?:=(\d+))?\]")
 PREFIX = ("Stub", "reply", "to:")
@@ -114,6 +115,7 @@ def plan_reply(request: dict[str, Any], config: StubConfig) -> ReplyPlan:
     delay_ms = config.delay_ms
     count = config.reply_words
     status: int | None = None
+    markdown = False
     for name, value in MARKER_RE.findall(raw):
         if name in FAIL_MODES:
             fail_mode = cast(FailMode, name)
@@ -125,8 +127,9 @@ def plan_reply(request: dict[str, Any], config: StubConfig) -> ReplyPlan:
             delay_ms = float(value)
         elif name == "words" and value:
             count = max(1, min(int(value), MAX_WORDS))
-    text = MARKER_RE.sub("", raw)
-    words = reply_words(text, count)
+        elif name == "markdown":
+            markdown = True
+    words = MARKDOWN_PIECES if markdown else reply_words(MARKER_RE.sub("", raw), count)
     finish_reason = "stop"
     limit = request.get("max_completion_tokens") or request.get("max_tokens")
     if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < len(words):

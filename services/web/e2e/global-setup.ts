@@ -2,7 +2,9 @@
  * Starts the whole local stack (embedded PostgreSQL, auth, chat, LLM stub, web, Traefik) with
  * the team's launcher, on free ports and a fresh data folder, and stops it afterwards. Mail
  * goes to a real SMTP server started here (parley_testing.mailbox), which writes each message
- * to a folder the tests read (PARLEY_E2E_MAILBOX, see helpers.ts).
+ * to a folder the tests read (PARLEY_E2E_MAILBOX, see helpers.ts). The launcher gives chat its
+ * dev catalog: two models on the one stub, "Parley stub" (default) and "Parley stub large"
+ * (deploy/local/parley_devstack/catalog.py), which models.spec.ts picks between.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";

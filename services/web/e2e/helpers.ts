@@ -1,4 +1,4 @@
-import { expect, test as base, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test as base, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -43,6 +43,11 @@ export function composer(page: Page) {
 
 export function assistantMessages(page: Page) {
   return page.locator('[data-testid="message"][data-role="assistant"]');
+}
+
+/** A reply's text as written, without the name of the model over it. */
+export function replyContent(message: Locator): Promise<string> {
+  return message.getByTestId("message-content").innerText();
 }
 
 export function userMessages(page: Page) {

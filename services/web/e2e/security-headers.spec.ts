@@ -69,6 +69,19 @@ test("a normal chat runs without a CSP violation", async ({ page }) => {
   expect(violations).toEqual([]);
 });
 
+test("a markdown reply (highlighted code, copy button, table) runs without a CSP violation", async ({ page }) => {
+  const violations = await watchViolations(page);
+  await register(page, uniqueEmail("csp-markdown"));
+  await send(page, "Show me code and a table [stub:markdown]");
+  const reply = assistantMessages(page).last();
+  await expect(reply).toHaveAttribute("data-status", "completed", { timeout: 20_000 });
+  await expect(reply.locator("code.hljs .hljs-keyword").first()).toBeVisible();
+  await expect(reply.getByTestId("table-scroll")).toBeVisible();
+  await reply.getByRole("button", { name: "Copy code" }).click();
+  await expect(reply.getByTestId("code-block").getByRole("button")).not.toHaveAccessibleName("Copy code");
+  expect(violations).toEqual([]);
+});
+
 test("a remote image in a reply is shown as a link and never requested", async ({ page }) => {
   const violations = await watchViolations(page);
   // What the page asked for (even if the CSP then blocked it), and what reached the network

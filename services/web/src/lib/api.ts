@@ -2,7 +2,7 @@
  * The chat API client: adds the bearer token, and on a 401 refreshes once and retries once.
  */
 import { ApiError, errorFromResponse, networkError } from "./errors";
-import type { ChatDetail, ChatPage, ChatSummary } from "./types";
+import type { ChatDetail, ChatPage, ChatSummary, ModelList } from "./types";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -73,10 +73,24 @@ export class ApiClient {
     return this.json<ChatPage>(`/api/chats?${query}`);
   }
 
-  createChat(title?: string): Promise<ChatSummary> {
+  /** A new chat; `model` (a catalog id) is the one its turns use, else the default. */
+  createChat({ title, model }: { title?: string; model?: string | null } = {}): Promise<ChatSummary> {
     return this.json<ChatSummary>("/api/chats", {
       method: "POST",
-      body: JSON.stringify(title ? { title } : {}),
+      body: JSON.stringify({ ...(title ? { title } : {}), ...(model ? { model } : {}) }),
+    });
+  }
+
+  /** The models this user may use, the default marked. */
+  listModels(): Promise<ModelList> {
+    return this.json<ModelList>("/api/models");
+  }
+
+  /** The chat's model from now on (remembered on the chat); null goes back to the default. */
+  setChatModel(id: string, model: string | null): Promise<ChatSummary> {
+    return this.json<ChatSummary>(`/api/chats/${encodeURIComponent(id)}`, {
+      method: "PATCH",
+      body: JSON.stringify({ model }),
     });
   }
 
@@ -100,11 +114,14 @@ export class ApiClient {
     return this.json<void>(`/api/chats/${encodeURIComponent(id)}`, { method: "DELETE" });
   }
 
-  /** Starts a run; the response body is the event stream. */
-  sendMessage(id: string, content: string, signal?: AbortSignal): Promise<Response> {
+  /**
+   * Starts a run; the response body is the event stream. `model` is this turn's model (the
+   * chat's is used when it is null); one no longer available is refused with a 422.
+   */
+  sendMessage(id: string, content: string, signal?: AbortSignal, model?: string | null): Promise<Response> {
     return this.request(`/api/chats/${encodeURIComponent(id)}/messages`, {
       method: "POST",
-      body: JSON.stringify({ content }),
+      body: JSON.stringify(model ? { content, model } : { content }),
       headers: { Accept: "text/event-stream" },
       signal,
     });

@@ -40,6 +40,11 @@ export function chatMessages(data: ChatPages | undefined): ChatMessage[] {
   return pages.reverse().flat();
 }
 
+/** The chat with its model set (the newest page carries the chat's fields); null: the default. */
+export function withChatModel(data: ChatPages | undefined, model: string | null): ChatPages | undefined {
+  return withNewestPage(data, (page) => (page.model === model ? page : { ...page, model }));
+}
+
 /** The pages with only the newest one changed by `update`: live and finished replies go there. */
 export function withNewestPage(
   data: ChatPages | undefined,

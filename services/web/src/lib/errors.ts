@@ -63,6 +63,9 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   let message: string | null = null;
   if (typeof detail === "string") {
     code = detail;
+    // A 422 in a sentence is the server's reason in words (the chat service's refused model:
+    // "model 'x' is disabled"); codes such as INVITE_CODE_INVALID have no spaces.
+    if (response.status === 422 && /\s/.test(detail.trim()) && !WORDS[detail]) message = sentence(detail);
   } else if (Array.isArray(detail)) {
     // 422: pydantic's list of {loc, msg}; name the first field that failed.
     code = "VALIDATION_ERROR";
@@ -87,6 +90,13 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
           : "The request was not accepted");
   }
   return new ApiError(response.status, code, message, retryAfter);
+}
+
+/** "model 'x' is disabled" -> "Model 'x' is disabled." */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed[0]!.toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 export function networkError(): ApiError {

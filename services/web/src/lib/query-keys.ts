@@ -10,4 +10,6 @@ export const queryKeys = {
    * first, then older ones as the reader scrolls up); null while the page is a new, unsaved chat.
    */
   chat: (chatId: string | null) => ["chat", chatId] as const,
+  /** The models this user may pick (`GET /api/models`). */
+  models: () => ["models"] as const,
 };

@@ -9,7 +9,7 @@ import type { ChatMessage } from "./types";
 export type { EventSourceMessage };
 
 export type RunEvent =
-  | { type: "run.started"; id?: string; runId: string }
+  | { type: "run.started"; id?: string; runId: string; model: string | null }
   | { type: "message.delta"; id?: string; text: string }
   | { type: "run.completed"; id?: string; runId: string; message: Partial<ChatMessage> | null }
   | { type: "run.error"; id?: string; runId: string; code: string; message: string }
@@ -59,7 +59,7 @@ export function toRunEvent(message: EventSourceMessage): RunEvent | null {
   const runId = asString(data.run_id);
   switch (type) {
     case "run.started":
-      return { type, id, runId };
+      return { type, id, runId, model: typeof data.model === "string" ? data.model : null };
     case "message.delta":
       return { type, id, text: asString(data.text ?? data.delta ?? data.content) };
     case "run.completed": {

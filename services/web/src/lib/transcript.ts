@@ -13,12 +13,14 @@ export interface Row {
   errorText?: string;
   /** The user text to send again from a failed reply's Retry button. */
   retryContent?: string;
+  /** The catalog id of the model that wrote (or is writing) an assistant row, when known. */
+  model?: string;
 }
 
 /** What the transcript reads of a live reply. */
 export type LiveReply = Pick<
   Reply,
-  "runId" | "userContent" | "userCreatedAt" | "text" | "phase" | "outcome" | "error" | "final"
+  "runId" | "userContent" | "userCreatedAt" | "text" | "phase" | "outcome" | "error" | "final" | "model"
 >;
 
 const FINAL: ReadonlySet<string> = new Set<MessageStatus>(["completed", "cancelled", "error"]);
@@ -37,6 +39,7 @@ function endsWithQuestion(messages: ChatMessage[], reply: LiveReply): boolean {
 function storedRows(stored: ChatMessage[], lastFailure: string | undefined): Row[] {
   return stored.map((m, index) => {
     const row: Row = { key: m.id, role: m.role, content: m.content, status: m.status };
+    if (m.role === "assistant" && m.model) row.model = m.model;
     if (m.role === "assistant" && m.status === "error") {
       const isLast = index === stored.length - 1;
       row.errorText = (isLast && lastFailure) || "The reply failed.";
@@ -68,12 +71,14 @@ function withReplyMessages(messages: ChatMessage[], reply: LiveReply): ChatMessa
       created_at: reply.userCreatedAt,
     });
   }
+  const model = reply.final?.model ?? reply.model;
   extra.push({
     id: reply.final?.id ?? `local-${reply.runId}`,
     role: "assistant",
     content: reply.text,
     status: reply.outcome ?? "error",
     created_at: reply.final?.created_at ?? new Date().toISOString(),
+    ...(model ? { model } : {}),
   });
   return [...settled, ...extra];
 }
@@ -94,7 +99,10 @@ export function transcriptRows(messages: ChatMessage[], reply: LiveReply | undef
     rows.push({ key: `live-user-${reply.userCreatedAt}`, role: "user", content: reply.userContent, status: "completed" });
   }
   if (active) {
-    rows.push({ key: `live-reply-${reply.userCreatedAt}`, role: "assistant", content: reply.text, status: "streaming" });
+    const live: Row = { key: `live-reply-${reply.userCreatedAt}`, role: "assistant", content: reply.text, status: "streaming" };
+    // run.started names the model writing it.
+    if (reply.model) live.model = reply.model;
+    rows.push(live);
   } else if (reply.outcome === "error") {
     // Refused before a run began (409, network, validation): nothing was stored.
     rows.push({

@@ -9,6 +9,8 @@ export interface ChatMessage {
   content: string;
   status: MessageStatus;
   created_at: string;
+  /** The catalog id of the model that wrote an assistant message; null on user messages. */
+  model?: string | null;
 }
 
 export interface ChatSummary {
@@ -16,6 +18,22 @@ export interface ChatSummary {
   title: string | null;
   created_at: string;
   updated_at: string;
+  /** The model this chat's turns use (a catalog id); null: the catalog's default. */
+  model?: string | null;
+}
+
+/** A model this user may pick (`GET /api/models`). */
+export interface ModelInfo {
+  id: string;
+  display_name: string;
+  context_tokens: number;
+  max_output_tokens: number;
+  default: boolean;
+}
+
+export interface ModelList {
+  items: ModelInfo[];
+  default_model: string | null;
 }
 
 /** One page of a chat: its newest turns, or those before a cursor (`ApiClient.getChat`). */

@@ -96,4 +96,29 @@ describe("ApiClient", () => {
     });
     await expect(api.listChats(null)).rejects.toMatchObject({ status: 0, code: "NETWORK" });
   });
+
+  it("creates a chat with a model, changes a chat's model, lists the models, sends a turn's model", async () => {
+    const server = new FakeServer()
+      .on("POST", "/api/chats", () => json(201, { id: "c1", title: null, model: "big" }))
+      .on("PATCH", /^\/api\/chats\/c1$/, () => json(200, { id: "c1", model: null }))
+      .on("GET", "/api/models", () => json(200, { items: [], default_model: null }))
+      .on("POST", /\/messages$/, () => new Response("", { status: 200 }));
+    const api = new ApiClient({ fetch: server.fetch, tokens: tokenSource("t", "t").source });
+    await api.createChat({ model: "big" });
+    await api.createChat();
+    await api.setChatModel("c1", "small");
+    await api.setChatModel("c1", null);
+    await api.listModels();
+    await api.sendMessage("c1", "hi", undefined, "big");
+    await api.sendMessage("c1", "hi");
+    expect(server.requests.map((r) => `${r.method} ${r.path} ${r.body ?? ""}`)).toEqual([
+      'POST /api/chats {"model":"big"}',
+      "POST /api/chats {}",
+      'PATCH /api/chats/c1 {"model":"small"}',
+      'PATCH /api/chats/c1 {"model":null}',
+      "GET /api/models ",
+      'POST /api/chats/c1/messages {"content":"hi","model":"big"}',
+      'POST /api/chats/c1/messages {"content":"hi"}',
+    ]);
+  });
 });

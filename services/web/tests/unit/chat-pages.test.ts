@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { chatMessages, newestPage, olderCursor, singlePage, withNewestPage, type ChatPages } from "@/lib/chat-pages";
+import { chatMessages, newestPage, olderCursor, singlePage, withChatModel, withNewestPage, type ChatPages } from "@/lib/chat-pages";
 import type { ChatDetail, ChatMessage } from "@/lib/types";
 
 function turn(n: number): ChatMessage[] {
@@ -86,5 +86,15 @@ describe("pages of a chat", () => {
     const seeded = singlePage(page(1, 1, null));
     expect(seeded.pageParams).toEqual([null]);
     expect(questions(chatMessages(seeded))).toEqual(["Question 1"]);
+  });
+
+  it("sets the chat's model on the newest page, where the chat's fields are read", () => {
+    const data = pages(page(3, 4, "cursor-1"), page(1, 2, null));
+    const changed = withChatModel(data, "parley-stub-large")!;
+    expect(newestPage(changed)!.model).toBe("parley-stub-large");
+    expect(changed.pages[1]).toBe(data.pages[1]);
+    expect(withChatModel(changed, "parley-stub-large")).toBe(changed);
+    expect(newestPage(withChatModel(changed, null))!.model).toBeNull();
+    expect(withChatModel(undefined, "x")).toBeUndefined();
   });
 });

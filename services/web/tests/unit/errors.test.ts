@@ -35,4 +35,11 @@ describe("API errors in words", () => {
     expect(needsEmailConfirmation(undefined, { code: "EMAIL_NOT_VERIFIED", message: "x" })).toBe(true);
     expect(needsEmailConfirmation(new ApiError(403, "FORBIDDEN", "x"), null, "EMAIL_NOT_VERIFIED")).toBe(false);
   });
+
+  it("shows a 422's reason when the server gives it in a sentence", async () => {
+    const error = await errorFromResponse(json(422, { detail: "unknown model 'gpt-9'" }));
+    expect(error).toMatchObject({ status: 422, code: "unknown model 'gpt-9'", message: "Unknown model 'gpt-9'." });
+    const code = await errorFromResponse(json(422, { detail: "SOME_CODE" }));
+    expect(code.message).toBe("The request was not accepted");
+  });
 });

@@ -2,6 +2,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 
 import { Markdown } from "@/components/chat/markdown";
+import { codeLanguage, codeText, copyText, type TreeNode } from "@/lib/code-blocks";
 import { ImageSourcesProvider } from "@/components/image-sources";
 
 describe("Markdown", () => {
@@ -47,5 +48,54 @@ describe("Markdown", () => {
     );
     expect(html).toContain('<img src="https://img.example.com/a.png" alt="a"/>');
     expect(html).toContain("Image: b (evil.example)");
+  });
+
+  it("puts the language and a copy button over fenced code", () => {
+    const html = renderToStaticMarkup(<Markdown text={"```python\nprint(1)\n```\n\n```\nplain\n```"} />);
+    expect(html.match(/data-testid="code-block"/g)).toHaveLength(2);
+    expect(html).toContain('<span class="font-mono">python</span>');
+    expect(html).toContain('<span class="font-mono">code</span>');
+    expect(html).toContain('aria-label="Copy code"');
+  });
+
+  it("wraps a table in a box that scrolls sideways", () => {
+    const html = renderToStaticMarkup(<Markdown text={"| a | b |\n|---|---|\n| 1 | 2 |"} />);
+    expect(html).toMatch(/<div class="table-scroll" data-testid="table-scroll" role="region" aria-label="Table" tabindex="0"><table>/);
+  });
+});
+
+/** A highlighted block as rehype-highlight leaves it: the code split into spans. */
+const HIGHLIGHTED: TreeNode = {
+  type: "element",
+  tagName: "pre",
+  children: [
+    {
+      type: "element",
+      tagName: "code",
+      properties: { className: ["hljs", "language-python"] },
+      children: [
+        { type: "element", tagName: "span", children: [{ type: "text", value: "def" }] },
+        { type: "text", value: " f():\n    " },
+        { type: "element", tagName: "span", children: [{ type: "text", value: "return" }] },
+        { type: "text", value: " 1\n" },
+      ],
+    },
+  ],
+};
+
+describe("code blocks", () => {
+  it("copies the code as written: every span's text, without the line end markdown adds", () => {
+    expect(codeText(HIGHLIGHTED)).toBe("def f():\n    return 1");
+    expect(codeLanguage(HIGHLIGHTED)).toBe("python");
+    expect(codeLanguage({ type: "element", tagName: "pre", children: [{ type: "element", tagName: "code", properties: {} }] })).toBeNull();
+    expect(codeText(undefined)).toBe("");
+  });
+
+  it("says whether the copy worked", async () => {
+    const written: string[] = [];
+    expect(await copyText("x = 1", { writeText: async (text) => void written.push(text) })).toBe(true);
+    expect(written).toEqual(["x = 1"]);
+    expect(await copyText("x", { writeText: () => Promise.reject(new DOMException("denied", "NotAllowedError")) })).toBe(false);
+    expect(await copyText("x", undefined)).toBe(false);
   });
 });

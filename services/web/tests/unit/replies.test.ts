@@ -205,4 +205,34 @@ describe("Replies", () => {
     expect(await replies.reattach("c1", "gone", "Hi")).toBe(false);
     expect(replies.get("c1")).toBeUndefined();
   });
+
+  it("sends the turn's model and keeps the model run.started names", async () => {
+    const server = new FakeServer().on("POST", "/api/chats/c1/messages", () =>
+      sseStream([
+        event(0, "run.started", { run_id: "r1", model: "parley-stub-large" }),
+        event(2, "message.delta", { text: "Hi" }),
+        event(3, "run.completed", { run_id: "r1", message: null }),
+      ]),
+    );
+    const { replies } = setup(server);
+    await replies.send("c1", "Hello", "parley-stub-large");
+    expect(JSON.parse(server.requests[0]!.body!)).toEqual({ content: "Hello", model: "parley-stub-large" });
+    expect(replies.get("c1")).toMatchObject({ outcome: "completed", model: "parley-stub-large" });
+  });
+
+  it("a model refused before the run starts says so in words, with Retry (no run, no stored failure)", async () => {
+    const server = new FakeServer().on("POST", "/api/chats/c1/messages", () => json(422, { detail: "model 'parley-stub-large' is disabled" }));
+    const { replies, settled } = setup(server);
+    await replies.send("c1", "Hello", "parley-stub-large");
+    expect(replies.get("c1")).toMatchObject({
+      outcome: "error",
+      runId: null,
+      error: {
+        code: "MODEL_UNAVAILABLE",
+        message: "Model 'parley-stub-large' is disabled. That model is no longer available to you: pick another one and send again.",
+      },
+    });
+    expect(replies.failure("c1")).toBeUndefined();
+    expect(settled).toHaveLength(1);
+  });
 });

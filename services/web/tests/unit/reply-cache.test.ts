@@ -21,6 +21,7 @@ function finished(patch: Partial<Reply> = {}): Reply {
     stopping: false,
     resync: false,
     final: { id: "r1:assistant", created_at: "2026-01-01T00:00:02Z" },
+    model: null,
     ...patch,
   };
 }

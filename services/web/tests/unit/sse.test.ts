@@ -19,7 +19,7 @@ async function collect(parts: Array<string | Uint8Array>): Promise<EventSourceMe
 }
 
 const STREAM =
-  'id: 1\nevent: run.started\ndata: {"run_id":"r1"}\n\n' +
+  'id: 1\nevent: run.started\ndata: {"run_id":"r1","model":"parley-stub-large"}\n\n' +
   'id: 2\nevent: message.delta\ndata: {"text":"Héllo 👋"}\n\n' +
   'id: 3\nevent: message.delta\ndata: {"text":" world"}\n\n' +
   'id: 4\nevent: run.completed\ndata: {"run_id":"r1","message":{"id":"m1","content":"Héllo 👋 world"}}\n\n';
@@ -57,7 +57,7 @@ describe("toRunEvent", () => {
   it("maps the chat service's events to typed run events", async () => {
     const events = (await collect([STREAM])).map(toRunEvent);
     expect(events).toEqual([
-      { type: "run.started", id: "1", runId: "r1" },
+      { type: "run.started", id: "1", runId: "r1", model: "parley-stub-large" },
       { type: "message.delta", id: "2", text: "Héllo 👋" },
       { type: "message.delta", id: "3", text: " world" },
       { type: "run.completed", id: "4", runId: "r1", message: { id: "m1", content: "Héllo 👋 world" } },
@@ -75,5 +75,17 @@ describe("toRunEvent", () => {
     expect(toRunEvent({ event: "run.cancelled", data: '{"run_id":"r"}' })).toMatchObject({ type: "run.cancelled", runId: "r" });
     expect(toRunEvent({ event: "something.else", data: "{}" })).toBeNull();
     expect(toRunEvent({ event: "message.delta", data: "not json" })).toBeNull();
+  });
+
+  it("run.started names the model writing the reply; a server that does not gives null", () => {
+    expect(toRunEvent({ event: "run.started", id: "0", data: '{"run_id":"r","model":"gpt-4o-mini"}' })).toMatchObject({ model: "gpt-4o-mini" });
+    expect(toRunEvent({ event: "run.started", id: "0", data: '{"run_id":"r"}' })).toMatchObject({ model: null });
+  });
+
+  it("keeps the server's words for the provider error codes", () => {
+    for (const code of ["provider_auth_failed", "provider_rate_limited", "model_not_found", "context_too_long"]) {
+      const data = JSON.stringify({ run_id: "r", code, message: `Words for ${code}` });
+      expect(toRunEvent({ event: "run.error", data })).toMatchObject({ code, message: `Words for ${code}` });
+    }
   });
 });

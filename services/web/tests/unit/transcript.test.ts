@@ -21,6 +21,7 @@ function reply(patch: Partial<LiveReply> = {}): LiveReply {
     outcome: null,
     error: null,
     final: null,
+    model: null,
     ...patch,
   };
 }
@@ -37,6 +38,22 @@ function seen(rows: ReturnType<typeof transcriptRows>) {
 const earlier = [user("r1", "Hi"), assistant("r1", "Hello!")];
 
 describe("transcriptRows", () => {
+  it("names the model of each stored reply, and of the live one from run.started", () => {
+    const stored = [user("r1", "Hi"), { ...assistant("r1", "Hello!"), model: "parley-stub-large" }];
+    const live = reply({ text: "Th", model: "parley-stub" });
+    const rows = transcriptRows(stored, live);
+    expect(rows.map((r) => r.model)).toEqual([undefined, "parley-stub-large", undefined, "parley-stub"]);
+    // Before run.started the live reply's model is not known yet.
+    expect(transcriptRows(stored, reply({ phase: "sending" })).at(-1)!.model).toBeUndefined();
+  });
+
+  it("keeps the model on a reply that has ended, until the stored chat comes back", () => {
+    const finished = reply({ phase: "finished", outcome: "completed", text: "Done", model: "parley-stub-large" });
+    expect(transcriptRows(earlier, finished).at(-1)).toMatchObject({ content: "Done", model: "parley-stub-large" });
+    const named = reply({ ...finished, final: { id: "r2:assistant", model: "other" } });
+    expect(transcriptRows(earlier, named).at(-1)!.model).toBe("other");
+  });
+
   it("shows the stored chat as it is when nothing is live", () => {
     const rows = transcriptRows(earlier, undefined);
     expect(seen(rows)).toEqual(["user:completed:Hi", "assistant:completed:Hello!"]);

@@ -9,6 +9,8 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "reac
 import { useAuthSession } from "@/components/auth-provider";
 import { Composer } from "@/components/chat/composer";
 import { MessageList } from "@/components/chat/message-list";
+import { ModelPicker } from "@/components/chat/model-picker";
+import { useChatModel } from "@/components/chat/use-chat-model";
 import { Sidebar } from "@/components/chat/sidebar";
 import { VerifyEmailBanner } from "@/components/chat/verify-email-banner";
 import { useReplies } from "@/components/providers";
@@ -17,6 +19,7 @@ import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { chatMessages, newestPage, olderCursor, singlePage, type ChatPages } from "@/lib/chat-pages";
 import { ApiError, describeError, needsEmailConfirmation } from "@/lib/errors";
+import { isModelRefusal, MODEL_UNAVAILABLE, modelRefusal, showModelPicker } from "@/lib/models";
 import { queryKeys } from "@/lib/query-keys";
 import { isActive } from "@/lib/replies/store";
 import { transcriptRows } from "@/lib/transcript";
@@ -49,6 +52,13 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const activeRunId = loaded?.active_run_id;
   const lastQuestion = loaded?.messages.findLast((m) => m.role === "user")?.content;
   const detailLoaded = !!loaded;
+  const chatModel = useChatModel(chatId, loaded);
+  const { refresh: refreshModels } = chatModel;
+  const modelRefused = reply?.error?.code === MODEL_UNAVAILABLE || isModelRefusal(createError);
+  useEffect(() => {
+    // The server refused the chosen model: the picker should show what is left.
+    if (modelRefused) refreshModels();
+  }, [modelRefused, refreshModels]);
   useEffect(() => {
     if (chatId && detailLoaded) void replies.reattach(chatId, activeRunId ?? null, lastQuestion);
   }, [chatId, detailLoaded, activeRunId, lastQuestion, replies]);
@@ -68,7 +78,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
     let id = chatId;
     if (!id) {
       try {
-        const chat = await api.createChat();
+        const chat = await api.createChat({ model: chatModel.chosen });
         queryClient.setQueryData<ChatPages>(
           queryKeys.chat(chat.id),
           singlePage({ ...chat, messages: [], active_run_id: null, older_cursor: null }),
@@ -83,7 +93,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
       replies.dismiss(id);
     }
     // The reply lives outside this page, so it keeps streaming across the navigation below.
-    void replies.send(id, content);
+    void replies.send(id, content, chatModel.chosen);
     if (!chatId) router.push(`/chats/${id}`);
     return true;
   }
@@ -94,6 +104,8 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   const olderFailed = detail.isFetchNextPageError;
   // Not a failure to show as one: the account has to confirm its email first.
   const unconfirmed = needsEmailConfirmation(createError, detail.error, reply?.error);
+  // What went wrong outside the conversation: creating the chat, changing its model, loading it.
+  const problem = createError || chatModel.error || (detail.error && !notFound && !olderFailed ? detail.error : null);
 
   return (
     <div className="flex h-dvh min-w-0 flex-1 flex-col">
@@ -110,9 +122,12 @@ export function ChatView({ chatId }: { chatId: string | null }) {
             <Sidebar onNavigate={() => setMenuOpen(false)} />
           </SheetContent>
         </Sheet>
-        <h1 className="truncate text-sm font-medium sm:text-base" data-testid="chat-title">
+        <h1 className="min-w-0 flex-1 truncate text-sm font-medium sm:text-base" data-testid="chat-title">
           {title}
         </h1>
+        {!notFound && showModelPicker(chatModel.models, chatModel.chosen) && (
+          <ModelPicker models={chatModel.models!} chosen={chatModel.chosen} onChoose={(id) => void chatModel.choose(id)} />
+        )}
       </header>
 
       {notFound ? (
@@ -141,6 +156,7 @@ export function ChatView({ chatId }: { chatId: string | null }) {
       ) : (
         <MessageList
           rows={rows}
+          models={chatModel.models}
           running={running}
           onRetry={(content) => void send(content)}
           older={{
@@ -162,11 +178,11 @@ export function ChatView({ chatId }: { chatId: string | null }) {
           />
         </div>
       ) : (
-        (createError || (detail.error && !notFound && !olderFailed)) && (
+        problem && (
           <div className="mx-auto w-full max-w-3xl px-4">
             <Alert variant="destructive" className="mb-2">
               <AlertCircle aria-hidden />
-              <AlertDescription>{describeError(createError ?? detail.error)}</AlertDescription>
+              <AlertDescription>{isModelRefusal(problem) ? modelRefusal(problem) : describeError(problem)}</AlertDescription>
             </Alert>
           </div>
         )

@@ -5,6 +5,7 @@ import ReactMarkdown, { defaultUrlTransform, type Components, type UrlTransform 
 import rehypeHighlight from "rehype-highlight";
 import remarkGfm from "remark-gfm";
 
+import { CodeBlock } from "@/components/chat/code-block";
 import { useImageSources } from "@/components/image-sources";
 import { imageAllowed } from "@/lib/image-policy";
 
@@ -29,11 +30,24 @@ function hostOf(src: string): string {
  * Assistant text as markdown; raw HTML in it is not rendered (react-markdown's default). An image
  * the page's CSP would block (any remote host not in `WEB_IMG_SRC`) becomes a link naming its
  * host: loading it could carry the chat to that host, and a broken image says nothing.
+ * Fenced code gets its language and a copy button (`CodeBlock`); a table scrolls sideways in its
+ * own box, so a wide one never widens the page on a phone. Styles: `globals.css` (a stylesheet
+ * of the build, which the CSP allows; no inline styles).
  */
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
   const imageSources = useImageSources();
   const origin = typeof window === "undefined" ? undefined : window.location.origin;
   const components: Components = {
+    pre: CodeBlock,
+    table: ({ node, ...props }) => {
+      void node;
+      // Focusable, so a keyboard can scroll it too.
+      return (
+        <div className="table-scroll" data-testid="table-scroll" role="region" aria-label="Table" tabIndex={0}>
+          <table {...props} />
+        </div>
+      );
+    },
     a: ({ node, ...props }) => {
       void node;
       return <a {...props} target="_blank" rel="noreferrer noopener" />;

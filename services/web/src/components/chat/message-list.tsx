@@ -6,14 +6,19 @@ import { memo, useEffect, useLayoutEffect, useRef } from "react";
 
 import { Markdown } from "@/components/chat/markdown";
 import { Button } from "@/components/ui/button";
+import { modelName } from "@/lib/models";
 import type { Row } from "@/lib/transcript";
+import type { ModelList } from "@/lib/types";
 
 const MessageRow = memo(function MessageRow({
   row,
+  model,
   onRetry,
   retryDisabled,
 }: {
   row: Row;
+  /** The display name of the model that wrote an assistant row, when known. */
+  model: string | null;
   onRetry: (content: string) => void;
   retryDisabled: boolean;
 }) {
@@ -40,8 +45,15 @@ const MessageRow = memo(function MessageRow({
         <span className="sr-only">Assistant</span>
       </span>
       <div className="min-w-0 flex-1">
+        {model && (
+          <p className="mb-0.5 text-xs font-medium text-muted-foreground" data-testid="message-model">
+            {model}
+          </p>
+        )}
         {row.content ? (
-          <Markdown text={row.content} />
+          <div data-testid="message-content">
+            <Markdown text={row.content} />
+          </div>
         ) : streaming ? (
           <p className="flex h-7 items-center gap-1" aria-label="Writing a reply">
             <span className="size-1.5 animate-bounce rounded-full bg-muted-foreground [animation-delay:-0.3s]" />
@@ -131,11 +143,14 @@ function OlderStatus({ older }: { older: OlderMessages }) {
  */
 export function MessageList({
   rows,
+  models,
   onRetry,
   running,
   older,
 }: {
   rows: Row[];
+  /** Names the model of each reply (`GET /api/models`); ids show as themselves until it loads. */
+  models: ModelList | undefined;
   onRetry: (content: string) => void;
   running: boolean;
   older: OlderMessages;
@@ -207,7 +222,12 @@ export function MessageList({
             className="absolute top-0 left-0 w-full px-4 sm:px-6"
             style={{ transform: `translateY(${item.start + 16}px)` }}
           >
-            <MessageRow row={rows[item.index]!} onRetry={onRetry} retryDisabled={running} />
+            <MessageRow
+              row={rows[item.index]!}
+              model={modelName(models, rows[item.index]!.model)}
+              onRetry={onRetry}
+              retryDisabled={running}
+            />
           </div>
         ))}
       </div>

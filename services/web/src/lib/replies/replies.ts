@@ -6,6 +6,7 @@
  */
 import type { ApiClient } from "../api";
 import { ApiError, describeError } from "../errors";
+import { isModelRefusal, MODEL_UNAVAILABLE, modelRefusal } from "../models";
 import { isActive, newReply, ReplyStore, type Reply } from "./store";
 import { placeDelta, ReplyStream } from "./stream";
 
@@ -20,6 +21,15 @@ export interface RepliesOptions {
 }
 
 const MAX_RECONNECTS = 3;
+
+/** A message refused before any run started, in words; `MODEL_UNAVAILABLE` for a refused model. */
+function refusal(error: unknown): { code: string; message: string } {
+  if (isModelRefusal(error)) return { code: MODEL_UNAVAILABLE, message: modelRefusal(error) };
+  if (error instanceof ApiError && error.status === 409) {
+    return { code: error.code, message: "A reply is still being written in this chat. Wait for it or stop it first." };
+  }
+  return { code: error instanceof ApiError ? error.code : "NETWORK", message: describeError(error) };
+}
 
 export class Replies {
   private readonly store: ReplyStore;
@@ -50,23 +60,21 @@ export class Replies {
     return this.store.failure(chatId);
   }
 
-  /** Sends a message and streams the reply. Resolves when the reply has ended. */
-  async send(chatId: string, content: string): Promise<void> {
+  /**
+   * Sends a message and streams the reply; `model` is the turn's model (null: the chat's).
+   * Resolves when the reply has ended.
+   */
+  async send(chatId: string, content: string, model: string | null = null): Promise<void> {
     if (isActive(this.store.get(chatId))) return;
     this.store.setFailure(chatId, null);
     const controller = this.control(chatId);
     this.store.set(newReply(chatId, content, { phase: "sending" }));
     let response: Response;
     try {
-      response = await this.stream.open(chatId, content, controller.signal);
+      response = await this.stream.open(chatId, content, controller.signal, model);
     } catch (error) {
       if (controller.signal.aborted) return;
-      const code = error instanceof ApiError ? error.code : "NETWORK";
-      const message =
-        error instanceof ApiError && error.status === 409
-          ? "A reply is still being written in this chat. Wait for it or stop it first."
-          : describeError(error);
-      this.finish(chatId, { outcome: "error", error: { code, message } });
+      this.finish(chatId, { outcome: "error", error: refusal(error) });
       return;
     }
     await this.follow(chatId, response, controller);
@@ -168,7 +176,7 @@ export class Replies {
         const lastEventId = event.id ?? reply.lastEventId;
         switch (event.type) {
           case "run.started":
-            this.store.update(chatId, { runId: event.runId, lastEventId, phase: "streaming" });
+            this.store.update(chatId, { runId: event.runId, model: event.model, lastEventId, phase: "streaming" });
             if (reply.stopping) void this.cancel(chatId, event.runId);
             break;
           case "message.delta": {

@@ -25,6 +25,8 @@ export interface Reply {
   resync: boolean;
   /** The final assistant message from run.completed, when the server sent one. */
   final: Partial<ChatMessage> | null;
+  /** The catalog id of the model writing the reply, from run.started; null until then. */
+  model: string | null;
 }
 
 /** A reply as this tab starts it: sending, nothing received yet. */
@@ -42,6 +44,7 @@ export function newReply(chatId: string, userContent: string, patch: Partial<Rep
     stopping: false,
     resync: false,
     final: null,
+    model: null,
     ...patch,
   };
 }

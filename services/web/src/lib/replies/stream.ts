@@ -10,9 +10,9 @@ import { readSse, toRunEvent, type RunEvent } from "../sse";
 export class ReplyStream {
   constructor(private readonly api: ApiClient) {}
 
-  /** Sends the user's message; the response body is the new run's event stream. */
-  open(chatId: string, content: string, signal: AbortSignal): Promise<Response> {
-    return this.api.sendMessage(chatId, content, signal);
+  /** Sends the user's message (with the turn's model, if any); the body is the new run's events. */
+  open(chatId: string, content: string, signal: AbortSignal, model: string | null = null): Promise<Response> {
+    return this.api.sendMessage(chatId, content, signal, model);
   }
 
   /**
