@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_chat.accounts import AccountFeed, AccountFollower, AccountStates
+from parley_chat.catalog import CatalogView, StaticCatalog, snapshot_from_settings
 from parley_chat.config import Settings
-from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, configure_logging
+from parley_chat.providers import ProviderClients
 from parley_chat.routes import chats, health
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
@@ -34,6 +35,7 @@ from parley_chat.storage import (
     create_chat_db,
     create_engine,
     migrate,
+    model_budgets,
     warm_up,
 )
 from parley_chat.tokens import TokenVerifier
@@ -67,8 +69,9 @@ def _account_follower(
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the chat service; every dependency is made in the lifespan from ``settings``."""
+def create_app(settings: Settings | None = None, catalog: CatalogView | None = None) -> FastAPI:
+    """Build the chat service; every dependency is made in the lifespan from ``settings``
+    (the model catalog too, unless one is given)."""
     settings = settings or Settings()
     configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
     metrics = Metrics()
@@ -78,12 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         # Filled by agno's save path, read by the run side: one object given to both.
         final_saves = FinalSaves()
-        # One budget (and one cache of counted runs) for the history reads and the route.
-        budget = context_budget(settings)
-        db = create_chat_db(settings, engine, final_saves, budget)
+        # The models and providers a turn may use, read in memory by every turn.
+        models = catalog or StaticCatalog(snapshot_from_settings(settings))
+        # One budget per model (and one cache of counted runs per tokenizer) for the route
+        # and the history reads; the LLM_* model's when a read has no turn (never in a run).
+        budgets = model_budgets(settings)
+        db = create_chat_db(settings, engine, final_saves, context_budget(settings))
         queries = ChatQueries(engine, settings.DB_SCHEMA)
         lease_queries = LeaseQueries(engine, settings.DB_SCHEMA)
-        client = make_openai_client(settings)
+        clients = ProviderClients()
         jwks_http = httpx.AsyncClient(timeout=5.0) if settings.AUTH_JWKS_URL else None
         # What the feed says about users, read by the token check on every request.
         account_states = AccountStates()
@@ -100,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             http_client=jwks_http,
             accounts=account_states,
         )
-        runs = RunManager(settings, db, queries, lease_queries, final_saves, client, metrics)
+        runs = RunManager(
+            settings, db, queries, lease_queries, final_saves, models, clients, metrics
+        )
         try:
             if settings.MIGRATE_ON_START:
                 await migrate(db)
@@ -112,9 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
-                budget=budget,
+                catalog=models,
+                budgets=budgets,
                 queries=queries,
-                client=client,
+                clients=clients,
                 verifier=verifier,
                 accounts=accounts,
                 runs=runs,
@@ -126,7 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await accounts.stop()
             await runs.stop()
             await verifier.close()
-            await client.close()
+            await clients.close()
             for http in (jwks_http, feed_http):
                 if http is not None:
                     await http.aclose()

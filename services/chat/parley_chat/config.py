@@ -75,6 +75,8 @@ class Settings(ServiceSettings):
     # LLM_CONTEXT_TOKENS leaves when that is less; a value that does not fit is refused.
     HISTORY_MAX_TOKENS: int | None = Field(default=None, ge=1)
     TITLE_GENERATION: bool = True
+    # The catalog id of the model that names new chats; unset (or not usable): the default.
+    TITLE_MODEL: str | None = None
 
     # A reply's final save is retried this long through a database outage (restart, failover)
     # before the reply is reported as not stored; the client waits for its end meanwhile.

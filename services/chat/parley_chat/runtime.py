@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openai import AsyncOpenAI
-
 from parley_chat.accounts import AccountFollower
+from parley_chat.catalog import CatalogView
 from parley_chat.config import Settings
-from parley_chat.context_window import ContextBudget
+from parley_chat.context_window import ModelBudgets
 from parley_chat.observability import Metrics
+from parley_chat.providers import ProviderClients
 from parley_chat.runs import RunManager
 from parley_chat.storage import ChatDb, ChatQueries
 from parley_chat.tokens import TokenVerifier
@@ -21,9 +21,10 @@ class Runtime:
 
     settings: Settings
     db: ChatDb
-    budget: ContextBudget
+    catalog: CatalogView  # the models and providers; a turn reads ``catalog.current``
+    budgets: ModelBudgets  # each model's history budget
     queries: ChatQueries
-    client: AsyncOpenAI
+    clients: ProviderClients  # one OpenAI client and pool per provider
     verifier: TokenVerifier
     accounts: AccountFollower
     runs: RunManager
