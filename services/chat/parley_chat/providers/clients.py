@@ -56,6 +56,7 @@ class ClientSettings:
 
 @dataclass
 class _Held:
+    provider: ProviderEntry  # the entry last seen (the same object while the catalog holds)
     settings: ClientSettings
     client: AsyncOpenAI
 
@@ -72,12 +73,15 @@ class ProviderClients:
     def client_for(self, provider: ProviderEntry) -> AsyncOpenAI:
         """The provider's client; a changed base URL, key, timeout or retry count gets a new
         one (the old one is closed once its replies in flight are over)."""
-        settings = ClientSettings.of(provider)
         held = self._held.get(provider.id)
+        if held is not None and held.provider is provider:
+            return held.client  # the usual turn: the same snapshot's entry
+        settings = ClientSettings.of(provider)
         if held is not None and held.settings == settings:
+            held.provider = provider
             return held.client
         client = make_client(provider.id, settings)
-        self._held[provider.id] = _Held(settings, client)
+        self._held[provider.id] = _Held(provider, settings, client)
         if held is not None:
             log.info("provider_client_replaced", provider=provider.id)
             self._retire(held)
