@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_chat.accounts import AccountFeed, AccountFollower, AccountStates
+from parley_chat.catalog import CatalogView
 from parley_chat.catalog.setup import build_catalog, read_only_catalog
 from parley_chat.config import Settings
-from parley_chat.llm import make_openai_client
 from parley_chat.observability import Metrics, configure_logging
+from parley_chat.providers import ProviderClients
 from parley_chat.routes import admin, chats, health, models
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
@@ -35,6 +36,7 @@ from parley_chat.storage import (
     create_chat_db,
     create_engine,
     migrate,
+    model_budgets,
     warm_up,
 )
 from parley_chat.tokens import TokenVerifier
@@ -68,8 +70,9 @@ def _account_follower(
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the chat service; every dependency is made in the lifespan from ``settings``."""
+def create_app(settings: Settings | None = None, catalog: CatalogView | None = None) -> FastAPI:
+    """Build the chat service; every dependency is made in the lifespan from ``settings``
+    (the model catalog too, unless one is given)."""
     settings = settings or Settings()
     configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
     metrics = Metrics()
@@ -79,15 +82,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # First: a bad MODELS_FILE (or a key it names that is missing) refuses the start.
         read_only = read_only_catalog(settings)
         engine = create_engine(settings)
-        catalog = build_catalog(settings, engine, read_only)
+        built = build_catalog(settings, engine, read_only)
         # Filled by agno's save path, read by the run side: one object given to both.
         final_saves = FinalSaves()
-        # One budget (and one cache of counted runs) for the history reads and the route.
-        budget = context_budget(settings)
-        db = create_chat_db(settings, engine, final_saves, budget)
+        # The models and providers a turn may use, read in memory by every turn (tests may
+        # give a fixed one; the admin API still edits the stored entries).
+        models = catalog or built.live
+        # One budget per model (and one cache of counted runs per tokenizer) for the route
+        # and the history reads; the LLM_* model's when a read has no turn (never in a run).
+        budgets = model_budgets(settings)
+        db = create_chat_db(settings, engine, final_saves, context_budget(settings))
         queries = ChatQueries(engine, settings.DB_SCHEMA)
         lease_queries = LeaseQueries(engine, settings.DB_SCHEMA)
-        client = make_openai_client(settings)
+        clients = ProviderClients()
         jwks_http = httpx.AsyncClient(timeout=5.0) if settings.AUTH_JWKS_URL else None
         # What the feed says about users, read by the token check on every request.
         account_states = AccountStates()
@@ -104,12 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             http_client=jwks_http,
             accounts=account_states,
         )
-        runs = RunManager(settings, db, queries, lease_queries, final_saves, client, metrics)
+        runs = RunManager(
+            settings, db, queries, lease_queries, final_saves, models, clients, metrics
+        )
         try:
             if settings.MIGRATE_ON_START:
                 await migrate(db)
             await warm_up(db)
-            await catalog.live.start()
+            await built.live.start()
             await verifier.start()
             await runs.start()
             # After the runs: a deletion applied at start cancels this replica's runs too.
@@ -117,24 +126,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
-                budget=budget,
+                catalog=models,
+                catalog_admin=built.admin,
+                budgets=budgets,
                 queries=queries,
-                client=client,
+                clients=clients,
                 verifier=verifier,
                 accounts=accounts,
                 runs=runs,
                 metrics=metrics,
-                catalog=catalog.live,
-                catalog_admin=catalog.admin,
             )
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
             yield
         finally:
             await accounts.stop()
             await runs.stop()
-            await catalog.live.stop()
+            await built.live.stop()
             await verifier.close()
-            await client.close()
+            await clients.close()
             for http in (jwks_http, feed_http):
                 if http is not None:
                     await http.aclose()

@@ -50,7 +50,11 @@ def decode_turn_cursor(cursor: str) -> int:
 
 def chat_out(row: ChatRow) -> ChatOut:
     return ChatOut(
-        id=row.id, title=row.title, created_at=iso(row.created_at), updated_at=iso(row.updated_at)
+        id=row.id,
+        title=row.title,
+        created_at=iso(row.created_at),
+        updated_at=iso(row.updated_at),
+        model=row.model,
     )
 
 
@@ -87,6 +91,7 @@ def messages_of(runs: list[RunRow], active_run_id: str | None = None) -> list[Me
                 content=display_content(run),
                 status=status or "error",  # type: ignore[arg-type]
                 created_at=iso(run.updated_at),
+                model=run.model,
             )
         )
     return messages

@@ -75,6 +75,8 @@ class Settings(ServiceSettings):
     # LLM_CONTEXT_TOKENS leaves when that is less; a value that does not fit is refused.
     HISTORY_MAX_TOKENS: int | None = Field(default=None, ge=1)
     TITLE_GENERATION: bool = True
+    # The catalog id of the model that names new chats; unset (or not usable): the default.
+    TITLE_MODEL: str | None = None
 
     # The model catalog (YAML; see the README). Set: the LLM_* settings above no longer make
     # a provider and model of their own. Either way the admin API adds entries to the database.

@@ -3,7 +3,8 @@
 A turn sends the system prompt, the history window (earlier turns plus this turn's message) and
 leaves room for the reply (``max_tokens``). ``ContextBudget`` keeps the history within
 ``HISTORY_MAX_TOKENS``, newest turns first, so the whole request fits ``LLM_CONTEXT_TOKENS``.
-Counting goes through ``TokenCounter``, so a model catalog can give each model its own.
+Counting goes through ``TokenCounter``; ``ModelBudgets`` gives each model of the catalog its own
+budget (its tokenizer, window and reply room).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
@@ -185,3 +187,62 @@ def _text(content: Any) -> str:
     if isinstance(content, list):
         return " ".join(part.get("text", "") for part in content if isinstance(part, Mapping))
     return "" if content is None else str(content)
+
+
+class ModelWindow(Protocol):
+    """What a budget needs of a model (a catalog ModelEntry)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def upstream(self) -> str: ...
+
+    @property
+    def context_tokens(self) -> int: ...
+
+    @property
+    def max_output_tokens(self) -> int: ...
+
+
+# Models seen at once by one process; past this the cache starts over (a catalog edited for
+# months would otherwise keep every model's old numbers).
+MODEL_BUDGET_CACHE_SIZE = 256
+
+
+class ModelBudgets:
+    """One ContextBudget per model (id, window, reply room), made on first use.
+
+    A model's history budget is ``history_cap`` or what its window leaves after the system
+    prompt and the reply, whichever is less. Budgets of models with the same tokenizer share
+    their cache of counted runs (a run's count depends only on the tokenizer).
+    """
+
+    def __init__(self, system_prompt: str, history_cap: int) -> None:
+        self.system_prompt = system_prompt
+        self.history_cap = history_cap
+        self._budgets: dict[tuple[str, str, int, int], ContextBudget] = {}
+        self._run_counts: dict[str, OrderedDict[str, int]] = {}
+
+    def for_model(self, model: ModelWindow) -> ContextBudget:
+        key = (model.id, model.upstream, model.context_tokens, model.max_output_tokens)
+        budget = self._budgets.get(key)
+        if budget is None:
+            if len(self._budgets) >= MODEL_BUDGET_CACHE_SIZE:
+                self._budgets.clear()
+            budget = self._budgets[key] = self._make(model)
+        return budget
+
+    def _make(self, model: ModelWindow) -> ContextBudget:
+        counter = counter_for_model(model.upstream)
+        limits = context_limits(
+            counter, model.context_tokens, model.max_output_tokens, self.system_prompt
+        )
+        history = max(0, min(self.history_cap, limits.room_for_history))
+        counts = self._run_counts.setdefault(counter.name, OrderedDict())
+        return ContextBudget(counter, history, _run_counts=counts)
+
+
+# The budget of the turn being run, set by its task (runs/agent.py) and read by the history
+# read (storage/agno_db.py) that agno calls with its own arguments, which cannot carry it.
+turn_budget: ContextVar[ContextBudget | None] = ContextVar("parley_turn_budget", default=None)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openai import AsyncOpenAI
-
 from parley_chat.accounts import AccountFollower
 from parley_chat.catalog import CatalogView
 from parley_chat.catalog.admin import CatalogAdmin
 from parley_chat.config import Settings
-from parley_chat.context_window import ContextBudget
+from parley_chat.context_window import ModelBudgets
 from parley_chat.observability import Metrics
+from parley_chat.providers import ProviderClients
 from parley_chat.runs import RunManager
 from parley_chat.storage import ChatDb, ChatQueries
 from parley_chat.tokens import TokenVerifier
@@ -23,12 +22,12 @@ class Runtime:
 
     settings: Settings
     db: ChatDb
-    budget: ContextBudget
+    catalog: CatalogView  # the models and providers in memory; a turn reads ``catalog.current``
+    catalog_admin: CatalogAdmin  # the admin API's reads and writes of the stored catalog
+    budgets: ModelBudgets  # each model's history budget
     queries: ChatQueries
-    client: AsyncOpenAI
+    clients: ProviderClients  # one OpenAI client and pool per provider
     verifier: TokenVerifier
     accounts: AccountFollower
     runs: RunManager
     metrics: Metrics
-    catalog: CatalogView  # the models a turn may use, in memory (no query per turn)
-    catalog_admin: CatalogAdmin  # the admin API's reads and writes of the catalog

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import httpx
 import psycopg
 import pytest
 from parley_chat.app import create_app
+from parley_chat.catalog import CatalogView
 from parley_chat.config import Settings
 from parley_chat.storage import FinalSaves, create_chat_db, create_engine, migrate
 from parley_testing import DatabaseFactory, LlmStub, database_name, serve_asgi
@@ -86,17 +87,24 @@ class Chat:
             self.users[name] = User(sub, self.signing_key.token(sub))
         return self.users[name]
 
-    async def create_chat(self, user: User, title: str | None = None) -> dict[str, Any]:
+    async def create_chat(
+        self, user: User, title: str | None = None, model: str | None = None
+    ) -> dict[str, Any]:
         body = {"title": title} if title else {}
+        if model is not None:
+            body["model"] = model
         response = await self.http.post("/api/chats", json=body, headers=user.headers)
         assert response.status_code == 201, response.text
         chat: dict[str, Any] = response.json()
         return chat
 
-    async def send(self, user: User, chat_id: str, content: str) -> list[Event]:
-        """Post a message and read the whole SSE reply."""
+    async def send(
+        self, user: User, chat_id: str, content: str, model: str | None = None
+    ) -> list[Event]:
+        """Post a message (for ``model``, else the chat's) and read the whole SSE reply."""
+        body = {"content": content} if model is None else {"content": content, "model": model}
         response = await self.http.post(
-            f"/api/chats/{chat_id}/messages", json={"content": content}, headers=user.headers
+            f"/api/chats/{chat_id}/messages", json=body, headers=user.headers
         )
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -121,6 +129,28 @@ class Chat:
         assert response.status_code == 200, response.text
         chat: dict[str, Any] = response.json()
         return chat
+
+
+@pytest.fixture(scope="session")
+def llm_stub_two() -> Iterator[LlmStub]:
+    """A second LLM stub on its own port: a second provider."""
+    from parley_llm_stub.app import create_app as create_stub
+    from parley_llm_stub.config import StubConfig
+
+    with serve_asgi(create_stub(StubConfig())) as url:
+        second = LlmStub(url + "/v1")
+        try:
+            yield second
+        finally:
+            second.close()
+
+
+@pytest.fixture
+def stub_two(llm_stub_two: LlmStub) -> Iterator[LlmStub]:
+    """The second stub, reset around a test."""
+    llm_stub_two.reset()
+    yield llm_stub_two
+    llm_stub_two.reset()
 
 
 @pytest.fixture(scope="session")
@@ -170,8 +200,10 @@ def make_settings(db_url: str, keys_file: Path, stub: LlmStub) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def running_chat(settings: Settings, signing_key: Key) -> AsyncIterator[Chat]:
-    with serve_asgi(create_app(settings)) as url:
+async def running_chat(
+    settings: Settings, signing_key: Key, catalog: CatalogView | None = None
+) -> AsyncIterator[Chat]:
+    with serve_asgi(create_app(settings, catalog)) as url:
         async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
             yield Chat(url=url, http=http, signing_key=signing_key)
 

@@ -43,7 +43,7 @@ async def test_list_pages_over_120_chats_newest_first(chat: Chat) -> None:
     listed = await _list_all(chat, alice.headers, limit=17)
     assert len(listed) == 120
     assert {c["id"] for c in listed} == {c["id"] for c in created}
-    assert all(set(c) == {"id", "title", "created_at", "updated_at"} for c in listed)
+    assert all(set(c) == {"id", "title", "created_at", "updated_at", "model"} for c in listed)
     stamps = [c["updated_at"] for c in listed]
     assert stamps == sorted(stamps, reverse=True)
     assert len(await _list_all(chat, alice.headers, limit=100)) == 120

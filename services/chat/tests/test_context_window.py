@@ -105,7 +105,7 @@ async def test_a_500_turn_chat_of_long_messages_keeps_working_with_a_small_model
             chat_id, contents = await long_chat(chat, alice, db_url, 480)
             events = await chat.send(alice, chat_id, long_message(10_000))
             assert events[-1].event == "run.error"
-            assert events[-1].data["code"] == "llm_error"
+            assert events[-1].data["code"] == "context_too_long"
         stub.clear()
 
         settings = make_settings(LLM_CONTEXT_TOKENS=SMALL_CONTEXT, LLM_MAX_TOKENS=REPLY_TOKENS)

@@ -35,7 +35,10 @@ async def _wait_stored(chat: Chat, user: User, chat_id: str, count: int) -> list
     [
         ("[stub:error500]", "llm_error"),
         ("[stub:status=503]", "llm_unavailable"),
-        ("[stub:status=429]", "llm_unavailable"),
+        ("[stub:status=429]", "provider_rate_limited"),
+        ("[stub:status=401]", "provider_auth_failed"),
+        ("[stub:status=403]", "provider_auth_failed"),
+        ("[stub:status=404]", "model_not_found"),
         ("[stub:cut]", "llm_error"),
         ("[stub:malformed]", "llm_error"),
         ("[stub:hang]", "llm_timeout"),

@@ -11,10 +11,23 @@ from fastapi.responses import StreamingResponse
 from parley_common.openapi import event_stream, responses
 
 from parley_chat import chats
+from parley_chat.catalog import ModelNotAllowed
 from parley_chat.deps import CurrentUser, RuntimeDep
 from parley_chat.observability import Metrics
-from parley_chat.runs import AGENT_ID, KEEPALIVE, Batch, ChatBusy, ChatNotFound, RunNotActive
+from parley_chat.runs import (
+    AGENT_ID,
+    KEEPALIVE,
+    Batch,
+    ChatBusy,
+    ChatNotFound,
+    MessageTooLong,
+    RunNotActive,
+    choose_models,
+)
+from parley_chat.runtime import Runtime
 from parley_chat.schemas import ChatCreate, ChatDetail, ChatList, ChatOut, ChatUpdate, MessageCreate
+from parley_chat.storage import ChatChange
+from parley_chat.tokens import Principal
 
 # Every route checks the token (401; 403 for an unverified email when REQUIRE_VERIFIED_EMAIL
 # is on), validates its path or query and reads the database.
@@ -27,6 +40,35 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 def _not_found(detail: str = NOT_FOUND) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=detail)
+
+
+def _model_refused(exc: ModelNotAllowed) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+
+def _checked_model(runtime: Runtime, user: Principal, model: str | None) -> str | None:
+    """``model`` when this user may use it (None stays None: the default); else a 422."""
+    if model is None:
+        return None
+    try:
+        return runtime.catalog.current.resolve(model, user.groups).id
+    except ModelNotAllowed as exc:
+        raise _model_refused(exc) from None
+
+
+def _too_long(exc: MessageTooLong) -> HTTPException:
+    too_long = exc.too_long
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        {
+            "code": MESSAGE_TOO_LONG,
+            "message": (
+                f"This message is too long for the model {exc.model.display_name}: about "
+                f"{too_long.tokens} tokens, at most {too_long.limit}. Shorten it, split it "
+                "into several messages or pick a model with a larger context."
+            ),
+        },
+    )
 
 
 def _sse(batches: AsyncIterator[Batch], metrics: Metrics) -> StreamingResponse:
@@ -65,7 +107,8 @@ async def create_chat(
     user: CurrentUser, runtime: RuntimeDep, body: ChatCreate | None = None
 ) -> ChatOut:
     title = body.title if body else None
-    row = await runtime.queries.insert_chat(str(uuid.uuid4()), user.user_id, title, AGENT_ID)
+    model = _checked_model(runtime, user, body.model if body else None)
+    row = await runtime.queries.insert_chat(str(uuid.uuid4()), user.user_id, title, AGENT_ID, model)
     return chats.chat_out(row)
 
 
@@ -89,10 +132,13 @@ async def get_chat(
 
 
 @router.patch("/{chat_id}", response_model=ChatOut, responses=responses(404, 413))
-async def rename_chat(
+async def update_chat(
     chat_id: uuid.UUID, body: ChatUpdate, user: CurrentUser, runtime: RuntimeDep
 ) -> ChatOut:
-    row = await runtime.queries.rename_chat(str(chat_id), user.user_id, body.title)
+    """Rename the chat and/or change its model (``"model": null``: the catalog default)."""
+    model = _checked_model(runtime, user, body.model)
+    change = ChatChange(title=body.title, set_model=body.sets_model, model=model)
+    row = await runtime.queries.update_chat(str(chat_id), user.user_id, change)
     if row is None:
         raise _not_found()
     return chats.chat_out(row)
@@ -118,7 +164,10 @@ async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep
             422,
             describe={
                 409: "a reply is already being generated in this chat",
-                422: f"invalid request, or a {MESSAGE_TOO_LONG!r} coded detail",
+                422: (
+                    f"invalid request, a model this user may not use, or a {MESSAGE_TOO_LONG!r} "
+                    "coded detail"
+                ),
             },
         ),
     },
@@ -126,21 +175,18 @@ async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep
 async def post_message(
     chat_id: uuid.UUID, body: MessageCreate, user: CurrentUser, runtime: RuntimeDep
 ) -> StreamingResponse:
-    too_long = runtime.budget.too_long(body.content)
-    if too_long is not None:
-        # Refused before any lease or model call: no history left out would make it fit.
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            {
-                "code": MESSAGE_TOO_LONG,
-                "message": (
-                    f"This message is too long for the model: about {too_long.tokens} tokens, "
-                    f"at most {too_long.limit}. Shorten it or split it into several messages."
-                ),
-            },
-        )
+    # The model is decided in memory, before any lease, stored row or model call: the turn's
+    # model if named, else the chat's (read by the lease statement itself), else the default.
     try:
-        run = await runtime.runs.start_run(str(chat_id), user.user_id, body.content)
+        models = choose_models(
+            runtime.catalog.current, body.model, user.groups, body.content, runtime.budgets
+        )
+        run = await runtime.runs.start_run(str(chat_id), user.user_id, body.content, models)
+    except ModelNotAllowed as exc:
+        raise _model_refused(exc) from None
+    except MessageTooLong as exc:
+        # No history left out would make it fit this model.
+        raise _too_long(exc) from None
     except ChatNotFound:
         raise _not_found() from None
     except ChatBusy:

@@ -5,6 +5,7 @@ from parley_chat.runs.errors import ChatBusy, ChatNotFound, RunNotActive
 from parley_chat.runs.events import KEEPALIVE, Batch, SseEvent
 from parley_chat.runs.live import LiveRun
 from parley_chat.runs.manager import RunManager
+from parley_chat.runs.models import MessageTooLong, TurnModel, TurnModels, choose_models
 
 __all__ = [
     "AGENT_ID",
@@ -13,7 +14,11 @@ __all__ = [
     "ChatBusy",
     "ChatNotFound",
     "LiveRun",
+    "MessageTooLong",
     "RunManager",
     "RunNotActive",
     "SseEvent",
+    "TurnModel",
+    "TurnModels",
+    "choose_models",
 ]

@@ -16,14 +16,16 @@ from agno.agent import (
 from agno.models.openai import OpenAILike
 from agno.run.agent import RunInput, RunOutput
 from agno.run.base import RunStatus
-from openai import AsyncOpenAI
 
 from parley_chat import llm
 from parley_chat.config import Settings
+from parley_chat.context_window import turn_budget
 from parley_chat.observability import Metrics
+from parley_chat.providers import ProviderClients
 from parley_chat.runs.endings import RunEndings
 from parley_chat.runs.events import error_payload
 from parley_chat.runs.live import LiveRun
+from parley_chat.runs.models import TurnModel
 from parley_chat.storage import ChatDb
 
 log = structlog.get_logger("parley_chat.runs")
@@ -33,7 +35,8 @@ AGENT_NAME = "Parley"
 
 
 def pending_run(run_id: str, chat_id: str, user_id: str, content: str, now: int) -> RunOutput:
-    """The turn as agno stores a RUNNING run, written when the chat's lease is taken."""
+    """The turn as agno stores a RUNNING run, written when the chat's lease is taken (which
+    adds the chosen model to its metadata)."""
     return RunOutput(
         run_id=run_id,
         session_id=chat_id,
@@ -53,27 +56,29 @@ class AgentDriver:
         self,
         settings: Settings,
         db: ChatDb,
-        client: AsyncOpenAI,
+        clients: ProviderClients,
         endings: RunEndings,
         metrics: Metrics,
     ) -> None:
         self.settings = settings
         self.db = db
-        self.client = client
+        self.clients = clients
         self.endings = endings
         self.metrics = metrics
 
-    def agent(self, user_id: str, chat_id: str) -> Agent:
+    def agent(self, user_id: str, chat_id: str, turn: TurnModel) -> Agent:
         s = self.settings
+        provider = turn.provider
         model = OpenAILike(
-            id=s.LLM_MODEL,
-            api_key=s.LLM_API_KEY or "not-needed",
-            base_url=s.LLM_BASE_URL,
-            timeout=s.LLM_TIMEOUT_SECONDS,
-            max_retries=s.LLM_MAX_RETRIES,
-            # The room Settings keeps for the reply in the model's context window.
-            max_tokens=s.LLM_MAX_TOKENS,
-            async_client=self.client,
+            id=turn.model.upstream,
+            api_key=provider.api_key or "not-needed",
+            base_url=provider.base_url,
+            timeout=provider.timeout_seconds,
+            max_retries=provider.max_retries,
+            # The room the history budget keeps for the reply in the model's window.
+            max_tokens=turn.model.max_output_tokens,
+            # The provider's own client: its pool, timeouts, retries and error codes.
+            async_client=self.clients.client_for(provider),
         )
         return Agent(
             id=AGENT_ID,
@@ -89,22 +94,26 @@ class AgentDriver:
             telemetry=False,
         )
 
-    async def drive(self, run: LiveRun) -> None:
+    async def drive(self, run: LiveRun, turn: TurnModel) -> None:
         """The whole run: agno's stream to live events, then exactly one end."""
         outcome = llm.LlmOutcome()
         # The HTTP transport marks the first failure here, as a stable code (llm.py).
         llm.current_outcome.set(outcome)
-        bound = log.bind(run_id=run.run_id, chat_id=run.chat_id)
+        # The history read agno makes in this task keeps what fits this model's window.
+        turn_budget.set(turn.budget)
+        bound = log.bind(run_id=run.run_id, chat_id=run.chat_id, model=turn.model.id)
         start = time.perf_counter()
         first_token = True
         try:
-            stream = self.agent(run.user_id, run.chat_id).arun(
+            stream = self.agent(run.user_id, run.chat_id, turn).arun(
                 run.content,
                 stream=True,
                 stream_events=True,
                 user_id=run.user_id,
                 session_id=run.chat_id,
                 run_id=run.run_id,
+                # Stored on the run: the catalog id that answered (GET /api/chats/{id}).
+                metadata={"parley_model": turn.model.id},
             )
             async for event in stream:
                 if run.done:

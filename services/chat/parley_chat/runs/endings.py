@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import NamedTuple
 
 import structlog
-from openai import AsyncOpenAI
 from parley_common.background import BackgroundWork
 
 from parley_chat import llm
+from parley_chat.catalog import CatalogView, ModelEntry, ProviderEntry
 from parley_chat.config import Settings
 from parley_chat.observability import Metrics
+from parley_chat.providers import ProviderClients
 from parley_chat.runs.events import assistant_message, error_payload
 from parley_chat.runs.leases import LeaseKeeper
 from parley_chat.runs.live import LiveRun
 from parley_chat.storage import ChatQueries, FinalSaves
 
 log = structlog.get_logger("parley_chat.runs")
+
+
+class TitleModel(NamedTuple):
+    """The model that names chats, and its provider (from one catalog snapshot)."""
+
+    model: ModelEntry
+    provider: ProviderEntry
 
 
 class RunEndings:
@@ -29,7 +38,8 @@ class RunEndings:
         queries: ChatQueries,
         final_saves: FinalSaves,
         leases: LeaseKeeper,
-        client: AsyncOpenAI,
+        catalog: CatalogView,
+        clients: ProviderClients,
         metrics: Metrics,
         background: BackgroundWork,
     ) -> None:
@@ -37,7 +47,8 @@ class RunEndings:
         self.queries = queries
         self.final_saves = final_saves
         self.leases = leases
-        self.client = client
+        self.catalog = catalog
+        self.clients = clients
         self.metrics = metrics
         self.background = background
 
@@ -94,8 +105,24 @@ class RunEndings:
             if attempt + 1 < attempts:
                 await asyncio.sleep(0.1)
 
+    def title_model(self) -> TitleModel | None:
+        """TITLE_MODEL when it is usable, else the catalog's default, with its provider
+        (titles are the service's own requests: the user's groups do not apply)."""
+        snapshot = self.catalog.current
+        wanted = self.settings.TITLE_MODEL
+        model = snapshot.models.get(wanted) if wanted else None
+        if model is None or not snapshot.usable(model):
+            model = snapshot.default_model
+        if model is None:
+            return None
+        return TitleModel(model, snapshot.providers[model.provider_id])
+
     async def _title(self, chat_id: str, first_message: str) -> None:
-        title = await llm.generate_title(self.client, self.settings, first_message)
+        title = None
+        chosen = self.title_model()
+        if chosen is not None:
+            client = self.clients.client_for(chosen.provider)
+            title = await llm.generate_title(client, chosen.model.upstream, first_message)
         try:
             await self.queries.set_auto_title(chat_id, title or llm.fallback_title(first_message))
         except Exception as exc:

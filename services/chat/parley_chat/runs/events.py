@@ -71,7 +71,10 @@ def stored_events(row: RunRow, after: int = -1) -> list[SseEvent]:
     gets exactly the rest. The closing event is always there, whatever ``after`` says.
     """
     text = display_content(row)
-    events = [SseEvent(0, "run.started", {"run_id": row.run_id})]
+    started: dict[str, Any] = {"run_id": row.run_id}
+    if row.model is not None:
+        started["model"] = row.model
+    events = [SseEvent(0, "run.started", started)]
     if text:
         events.append(SseEvent(len(text), "message.delta", {"text": text[max(after, 0) :]}))
     events = [e for e in events if e.id > after]

@@ -13,7 +13,7 @@ from parley_common.background import BackgroundWork
 
 from parley_chat.config import Settings
 from parley_chat.runs.live import LiveRun
-from parley_chat.storage import FinalSaves, LeaseAttempt, LeaseQueries
+from parley_chat.storage import FinalSaves, LeaseAttempt, LeaseQueries, TurnModelChoice
 from parley_chat.storage.schema import CANCEL_CHANNEL
 
 log = structlog.get_logger("parley_chat.runs")
@@ -60,7 +60,15 @@ class LeaseKeeper:
                 await task
 
     async def acquire(
-        self, chat_id: str, user_id: str, run_id: str, *, agent_id: str, run_data: str, now: int
+        self,
+        chat_id: str,
+        user_id: str,
+        run_id: str,
+        *,
+        agent_id: str,
+        run_data: str,
+        now: int,
+        models: TurnModelChoice,
     ) -> LeaseAttempt:
         """Take the chat's lease for ``run_id`` and store its RUNNING row, in one statement."""
         return await self.queries.acquire(
@@ -72,6 +80,7 @@ class LeaseKeeper:
             agent_id=agent_id,
             run_data=run_data,
             now=now,
+            models=models,
         )
 
     async def release(self, run_id: str) -> None:

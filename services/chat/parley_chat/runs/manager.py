@@ -15,17 +15,19 @@ from collections.abc import AsyncIterator
 
 import orjson
 from agno.agent import Agent
-from openai import AsyncOpenAI
 from parley_common.background import BackgroundWork
 
+from parley_chat.catalog import CatalogView
 from parley_chat.config import Settings
 from parley_chat.observability import Metrics
+from parley_chat.providers import ProviderClients
 from parley_chat.runs.agent import AGENT_ID, AgentDriver, pending_run
 from parley_chat.runs.endings import RunEndings
 from parley_chat.runs.errors import ChatBusy, ChatNotFound, RunNotActive
 from parley_chat.runs.events import Batch, SseEvent, is_finished, lost_events, replay, stored_events
 from parley_chat.runs.leases import LeaseKeeper
 from parley_chat.runs.live import LiveRun
+from parley_chat.runs.models import TurnModel, TurnModels
 from parley_chat.storage import ChatDb, ChatQueries, FinalSaves, LeaseQueries
 
 
@@ -39,10 +41,12 @@ class RunManager:
         queries: ChatQueries,
         lease_queries: LeaseQueries,
         final_saves: FinalSaves,
-        client: AsyncOpenAI,
+        catalog: CatalogView,
+        clients: ProviderClients,
         metrics: Metrics,
     ) -> None:
         self.settings = settings
+        self.clients = clients
         self.queries = queries
         self.final_saves = final_saves
         self.metrics = metrics
@@ -52,9 +56,9 @@ class RunManager:
             settings, lease_queries, final_saves, self.runs, self._cancel_local, self.background
         )
         self.endings = RunEndings(
-            settings, queries, final_saves, self.leases, client, metrics, self.background
+            settings, queries, final_saves, self.leases, catalog, clients, metrics, self.background
         )
-        self.driver = AgentDriver(settings, db, client, self.endings, metrics)
+        self.driver = AgentDriver(settings, db, clients, self.endings, metrics)
 
     @property
     def owner(self) -> str:
@@ -78,8 +82,11 @@ class RunManager:
         await self.leases.stop()
         await self.background.cancel_all()
 
-    async def start_run(self, chat_id: str, user_id: str, content: str) -> LiveRun:
-        """Take the chat's lease (ownership checked in the same statement) and start the run."""
+    async def start_run(
+        self, chat_id: str, user_id: str, content: str, models: TurnModels
+    ) -> LiveRun:
+        """Take the chat's lease (ownership checked and model chosen in the same statement) and
+        start the run; raises ChatNotFound, ModelNotAllowed, MessageTooLong or ChatBusy."""
         run_id = str(uuid.uuid4())
         now = int(time.time())
         pending = pending_run(run_id, chat_id, user_id, content, now)
@@ -90,23 +97,28 @@ class RunManager:
             agent_id=AGENT_ID,
             run_data=orjson.dumps(pending.to_dict()).decode(),
             now=now,
+            models=models.choice,
         )
         if not lease.chat_found:
             raise ChatNotFound
+        if not lease.model_accepted or lease.model is None:
+            raise models.refusal(lease.model)
         if not lease.acquired:
             raise ChatBusy
+        turn = models.accepted(lease.model)
+        self.clients.retain(models.snapshot)
         run = LiveRun(run_id=run_id, chat_id=chat_id, user_id=user_id, content=content)
         run.untitled = lease.chat_untitled
-        run.publish(SseEvent(0, "run.started", {"run_id": run_id}))
+        run.publish(SseEvent(0, "run.started", {"run_id": run_id, "model": turn.model.id}))
         self.runs[run_id] = run
         self.metrics.runs_started.inc()
         self.metrics.runs_active.inc()
-        run.task = asyncio.create_task(self._execute(run))
+        run.task = asyncio.create_task(self._execute(run, turn))
         return run
 
-    async def _execute(self, run: LiveRun) -> None:
+    async def _execute(self, run: LiveRun, turn: TurnModel) -> None:
         try:
-            await self.driver.drive(run)
+            await self.driver.drive(run, turn)
         finally:
             self.background.spawn(self._forget_later(run), "forget_run")
 

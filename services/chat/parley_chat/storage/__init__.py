@@ -8,16 +8,29 @@ from parley_chat.storage.accounts import (
     StoredFeed,
 )
 from parley_chat.storage.agno_db import ChatDb
-from parley_chat.storage.chats import ChatQueries, ChatRow, ChatWithRuns, ListCursor, RunRow
-from parley_chat.storage.engine import context_budget, create_chat_db, create_engine
+from parley_chat.storage.chats import (
+    ChatChange,
+    ChatQueries,
+    ChatRow,
+    ChatWithRuns,
+    ListCursor,
+    RunRow,
+)
+from parley_chat.storage.engine import (
+    context_budget,
+    create_chat_db,
+    create_engine,
+    model_budgets,
+)
 from parley_chat.storage.final_saves import FinalSaves
-from parley_chat.storage.leases import Lease, LeaseAttempt, LeaseQueries
+from parley_chat.storage.leases import Lease, LeaseAttempt, LeaseQueries, TurnModelChoice
 from parley_chat.storage.schema import migrate, warm_up
 
 __all__ = [
     "AccountQueries",
     "AppliedPage",
     "ChangeRows",
+    "ChatChange",
     "ChatDb",
     "ChatQueries",
     "ChatRow",
@@ -30,9 +43,11 @@ __all__ = [
     "RunRow",
     "StoredAccount",
     "StoredFeed",
+    "TurnModelChoice",
     "context_budget",
     "create_chat_db",
     "create_engine",
     "migrate",
+    "model_budgets",
     "warm_up",
 ]

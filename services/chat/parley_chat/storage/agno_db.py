@@ -18,7 +18,7 @@ from sqlalchemy import Executable, Table, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from parley_chat.context_window import ContextBudget
+from parley_chat.context_window import ContextBudget, turn_budget
 from parley_chat.storage import agno_statements as statements
 from parley_chat.storage.final_saves import FinalSaves
 
@@ -54,7 +54,8 @@ class ChatDb(AsyncPostgresDb):
         # agno reads a session for a run without a runs limit (every stored run); the model
         # only ever sees the last ``history_runs`` of them.
         self.runs_window = history_runs + HISTORY_MARGIN
-        # ... and of those, only the newest that fit the history's token budget.
+        # ... and of those, only the newest that fit the history's token budget: the turn's
+        # model's (context_window.turn_budget), else this one.
         self.budget = budget
         # Statements built once per table object (agno resolves tables lazily): SQLAlchemy
         # then reuses their cache key and compiled form instead of rebuilding both per call.
@@ -112,7 +113,8 @@ class ChatDb(AsyncPostgresDb):
             return await super().get_session(
                 session_id, session_type, user_id, deserialize, runs_limit
             )
-        session["runs"] = self.budget.window(window or [])
+        budget = turn_budget.get() or self.budget
+        session["runs"] = budget.window(window or [])
         return deserialize_session(session_type, session)
 
     async def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:

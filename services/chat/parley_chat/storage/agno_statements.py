@@ -8,7 +8,6 @@ from agno.db.utils import HISTORY_SKIP_STATUSES
 from sqlalchemy import (
     Table,
     bindparam,
-    case,
     func,
     literal_column,
     or_,
@@ -55,10 +54,23 @@ def user_session_select(table: Table, runs: Table) -> Any:
     return session_select(table, runs).where(table.c.user_id == bindparam("p_user_id"))
 
 
+# What Parley keeps in a session's ``session_data`` (the chat's title and model): set by our own
+# statements, never by agno's end-of-run save.
+PARLEY_SESSION_KEYS = ("session_name", "parley_model")
+
+
 def session_update(table: Table) -> Any:
-    """agno's session save as an UPDATE that keeps a title set meanwhile (never inserts)."""
+    """agno's session save as an UPDATE that keeps the chat's title and model as stored now
+    (agno writes back what it read at the start of the run); it never inserts."""
     new_data = bindparam("p_session_data", type_=_JSONB)
     user: Any = bindparam("p_user_id")
+    stored = table.c.session_data
+    agno_part: Any = new_data
+    ours: list[Any] = []
+    for key in PARLEY_SESSION_KEYS:
+        agno_part = agno_part.op("-")(literal_column(f"'{key}'::text"))
+        ours += [literal_column(f"'{key}'::text"), stored[key]]
+    kept = func.jsonb_strip_nulls(func.jsonb_build_object(*ours))
     return (
         update(table)
         .where(table.c.session_id == bindparam("p_session_id"))
@@ -67,16 +79,8 @@ def session_update(table: Table) -> Any:
             agent_id=bindparam("p_agent_id"),
             user_id=user,
             agent_data=bindparam("p_agent_data", type_=table.c.agent_data.type),
-            session_data=case(
-                (
-                    table.c.session_data.has_key("session_name"),
-                    func.jsonb_set(
-                        new_data,
-                        literal_column("'{session_name}'::text[]"),
-                        table.c.session_data["session_name"],
-                    ),
-                ),
-                else_=new_data,
+            session_data=type_coerce(
+                agno_part.op("||")(func.coalesce(kept, literal_column("'{}'::jsonb"))), _JSONB
             ),
             summary=bindparam("p_summary", type_=table.c.summary.type),
             metadata=bindparam("p_metadata", type_=table.c["metadata"].type),

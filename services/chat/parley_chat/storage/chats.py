@@ -27,6 +27,7 @@ class ChatRow:
     title: str | None
     created_at: int
     updated_at: int
+    model: str | None = None  # the chat's catalog model; None: the catalog default
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class RunRow:
     error_code: str | None
     fixed: bool  # our fix-up (partial text, error code) was stored on it
     index: int | None = None  # its place in the chat (the turn number from 0)
+    model: str | None = None  # the catalog id of the model that answered
 
 
 class ChatWithRuns(NamedTuple):
@@ -49,6 +51,14 @@ class ChatWithRuns(NamedTuple):
     older: int | None  # the index of the page's first turn when older turns exist, else None
 
 
+class ChatChange(NamedTuple):
+    """A PATCH of a chat: a new title (None: kept) and, when ``set_model``, a new model."""
+
+    title: str | None
+    set_model: bool
+    model: str | None  # None with set_model: back to the catalog default
+
+
 class ListCursor(NamedTuple):
     """Where a page of the chat list ends: the last chat's update time and id."""
 
@@ -56,12 +66,17 @@ class ListCursor(NamedTuple):
     chat_id: str
 
 
-_CHAT_COLUMNS = "session_id AS id, session_data->>'session_name' AS title, created_at, updated_at"
+# The chat's title and model live in agno's session_data (agno_statements.PARLEY_SESSION_KEYS).
+_CHAT_COLUMNS = (
+    "session_id AS id, session_data->>'session_name' AS title, "
+    "session_data->>'parley_model' AS model, created_at, updated_at"
+)
 _RUN_COLUMNS = (
     "r.run_id, r.status, r.created_at, r.updated_at, "
     "r.run_data->'input'->>'input_content' AS input, r.run_data->>'content' AS content, "
     "r.run_data->'metadata'->'parley'->>'code' AS error_code, "
-    "(r.run_data->'metadata'->'parley') IS NOT NULL AS fixed, r.run_index AS index"
+    "(r.run_data->'metadata'->'parley') IS NOT NULL AS fixed, r.run_index AS index, "
+    "r.run_data->'metadata'->>'parley_model' AS model"
 )
 # A page of turns, newest first (reversed in Python); ``before`` is a turn index.
 _PAGE_ORDER = "ORDER BY r.run_index DESC NULLS FIRST, r.created_at DESC, r.run_id DESC LIMIT :limit"
@@ -95,6 +110,7 @@ class ChatQueries:
         )
         self._get_chat_detail = text(
             "SELECT s.session_id AS id, s.session_data->>'session_name' AS title, "  # noqa: S608
+            "s.session_data->>'parley_model' AS model, "
             "s.created_at, s.updated_at, l.run_id AS active_run_id "
             f"FROM {s} s LEFT JOIN {lt} l ON l.session_id = s.session_id "
             "AND l.expires_at > now() WHERE s.session_id = :id AND s.user_id = :uid"
@@ -108,9 +124,20 @@ class ChatQueries:
             f"JOIN {s} s ON s.session_id = r.session_id "
             "WHERE r.run_id = :rid AND r.session_id = :id AND s.user_id = :uid"
         )
-        self._rename = text(
-            f"UPDATE {s} SET session_data = jsonb_set(COALESCE(session_data, '{{}}'::jsonb), "  # noqa: S608
-            "'{session_name}', to_jsonb(CAST(:title AS text))), updated_at = :now "
+        # A title given replaces the stored one; a model given (``set_model``) replaces it,
+        # None going back to the catalog default.
+        data = "COALESCE(session_data, '{}'::jsonb)"
+        titled = (
+            f"(CASE WHEN CAST(:title AS text) IS NULL THEN {data} ELSE jsonb_set({data}, "
+            "'{session_name}', to_jsonb(CAST(:title AS text))) END)"
+        )
+        modelled = (
+            "CASE WHEN NOT CAST(:set_model AS boolean) THEN "
+            f"{titled} WHEN CAST(:model AS text) IS NULL THEN {titled} - 'parley_model' "
+            f"ELSE jsonb_set({titled}, '{{parley_model}}', to_jsonb(CAST(:model AS text))) END"
+        )
+        self._update = text(
+            f"UPDATE {s} SET session_data = {modelled}, updated_at = :now "  # noqa: S608
             f"WHERE session_id = :id AND user_id = :uid RETURNING {_CHAT_COLUMNS}"
         )
         self._auto_title = text(
@@ -142,16 +169,24 @@ class ChatQueries:
             return bool(found.scalar())
 
     async def insert_chat(
-        self, chat_id: str, user_id: str, title: str | None, agent_id: str
+        self, chat_id: str, user_id: str, title: str | None, agent_id: str, model: str | None
     ) -> ChatRow:
         now = int(time.time())
-        data = json.dumps({"session_name": title} if title else {})
+        data: dict[str, str] = {"session_name": title} if title else {}
+        if model is not None:
+            data["parley_model"] = model
         async with self.engine.begin() as conn:
             await conn.execute(
                 self._insert_chat,
-                {"id": chat_id, "agent_id": agent_id, "uid": user_id, "data": data, "now": now},
+                {
+                    "id": chat_id,
+                    "agent_id": agent_id,
+                    "uid": user_id,
+                    "data": json.dumps(data),
+                    "now": now,
+                },
             )
-        return ChatRow(chat_id, title, now, now)
+        return ChatRow(chat_id, title, now, now, model)
 
     async def list_chats(self, user_id: str, limit: int, after: ListCursor | None) -> list[ChatRow]:
         async with self.engine.connect() as conn:
@@ -189,14 +224,18 @@ class ChatQueries:
             ).fetchone()
         return _run(row) if row else None
 
-    async def rename_chat(self, chat_id: str, user_id: str, title: str) -> ChatRow | None:
+    async def update_chat(self, chat_id: str, user_id: str, change: ChatChange) -> ChatRow | None:
+        """Change the chat's title and/or model; None when it is not the user's chat."""
+        params = {
+            "id": chat_id,
+            "uid": user_id,
+            "title": change.title,
+            "set_model": change.set_model,
+            "model": change.model,
+            "now": int(time.time()),
+        }
         async with self.engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    self._rename,
-                    {"id": chat_id, "uid": user_id, "title": title, "now": int(time.time())},
-                )
-            ).fetchone()
+            row = (await conn.execute(self._update, params)).fetchone()
         return _chat(row) if row else None
 
     async def set_auto_title(self, chat_id: str, title: str) -> bool:
@@ -225,6 +264,7 @@ def _chat(row: Any) -> ChatRow:
         title=row.title or None,
         created_at=int(row.created_at),
         updated_at=int(row.updated_at or row.created_at),
+        model=row.model,
     )
 
 
@@ -239,4 +279,5 @@ def _run(row: Any) -> RunRow:
         error_code=row.error_code,
         fixed=bool(row.fixed),
         index=row.index,
+        model=row.model,
     )

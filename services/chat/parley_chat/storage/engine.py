@@ -5,8 +5,8 @@ from __future__ import annotations
 from agno.db.utils import json_serializer
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from parley_chat.config import Settings
-from parley_chat.context_window import ContextBudget, counter_for_model
+from parley_chat.config import DEFAULT_HISTORY_MAX_TOKENS, Settings
+from parley_chat.context_window import ContextBudget, ModelBudgets, counter_for_model
 from parley_chat.storage.agno_db import ChatDb
 from parley_chat.storage.final_saves import FinalSaves
 from parley_chat.storage.schema import checked_schema
@@ -31,6 +31,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
 def context_budget(settings: Settings) -> ContextBudget:
     """The history's token budget, counted with the configured model's tokenizer."""
     return ContextBudget(counter_for_model(settings.LLM_MODEL), settings.history_max_tokens)
+
+
+def model_budgets(settings: Settings) -> ModelBudgets:
+    """Each catalog model's history budget: HISTORY_MAX_TOKENS (else 16000) or what the
+    model's window leaves, whichever is less."""
+    cap = settings.HISTORY_MAX_TOKENS or DEFAULT_HISTORY_MAX_TOKENS
+    return ModelBudgets(settings.SYSTEM_PROMPT, cap)
 
 
 def create_chat_db(

@@ -16,6 +16,18 @@ class LeaseAttempt(NamedTuple):
     chat_found: bool  # the chat exists and belongs to the user
     acquired: bool  # no other reply is in flight: this run holds the lease now
     chat_untitled: bool  # the chat has no title yet (the first reply names it)
+    # The turn's model: the one asked for, else the chat's, else the default (None when the
+    # chat was not found); not among the models allowed, nothing was taken or stored.
+    model: str | None
+    model_accepted: bool
+
+
+class TurnModelChoice(NamedTuple):
+    """What the lease statement needs to choose a turn's model (decided in memory before)."""
+
+    requested: str | None  # the model the message asked for, else the chat's is used
+    default: str | None  # for a chat without a model
+    allowed: tuple[str, ...]  # the models the turn may run on (the user's, that fit it)
 
 
 class Lease(NamedTuple):
@@ -32,11 +44,17 @@ class LeaseQueries:
         s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
         self._acquire = text(
             f"WITH owned AS (SELECT session_id, "  # noqa: S608
-            "COALESCE(session_data->>'session_name', '') = '' AS untitled "
+            "COALESCE(session_data->>'session_name', '') = '' AS untitled, "
+            # The chat's model is only known here: choosing it in this statement costs no
+            # round trip; the caller says which models the turn may run on.
+            "COALESCE(CAST(:requested AS text), NULLIF(session_data->>'parley_model', ''), "
+            "CAST(:default_model AS text)) AS model "
             f"FROM {s} WHERE session_id = :id AND user_id = :uid), "
+            "chosen AS (SELECT session_id, model FROM owned "
+            "WHERE model = ANY(CAST(:allowed AS text[]))), "
             f"ins AS (INSERT INTO {lt} AS l (session_id, run_id, user_id, owner, expires_at) "
             "SELECT session_id, :rid, :uid, :owner, now() + make_interval(secs => :ttl) "
-            "FROM owned ON CONFLICT (session_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
+            "FROM chosen ON CONFLICT (session_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
             "user_id = EXCLUDED.user_id, owner = EXCLUDED.owner, "
             "expires_at = EXCLUDED.expires_at, cancel_requested = false "
             "WHERE l.expires_at < now() RETURNING 1), "
@@ -47,10 +65,14 @@ class LeaseQueries:
             "run_index, run_data, created_at, updated_at) "
             f"SELECT :rid, :id, 'agent', :agent_id, :uid, 'RUNNING', (SELECT COALESCE("
             f"max(run_index) + 1, 0) FROM {r} WHERE session_id = :id), "
-            "CAST(:run_data AS jsonb), :now, :now WHERE EXISTS (SELECT 1 FROM ins) RETURNING 1) "
+            "CAST(:run_data AS jsonb) || jsonb_build_object('metadata', "
+            "jsonb_build_object('parley_model', (SELECT model FROM chosen))), :now, :now "
+            "WHERE EXISTS (SELECT 1 FROM ins) RETURNING 1) "
             "SELECT (SELECT count(*) FROM owned) AS chat_found, "
             "(SELECT count(*) FROM ins) AS acquired, "
             "COALESCE((SELECT untitled FROM owned), false) AS chat_untitled, "
+            "(SELECT model FROM owned) AS model, "
+            "(SELECT count(*) FROM chosen) AS model_accepted, "
             "(SELECT count(*) FROM run), "
             # This commit is on the way to the first token: it need not wait for the WAL
             # flush. Only a PostgreSQL crash could lose it (a lease, and a RUNNING row that the
@@ -83,9 +105,14 @@ class LeaseQueries:
         agent_id: str,
         run_data: str,
         now: int,
+        models: TurnModelChoice,
     ) -> LeaseAttempt:
-        """Check ownership, take the chat's lease and store the RUNNING run, atomically."""
+        """Check ownership, choose the model, take the chat's lease and store the RUNNING
+        run, atomically."""
         params = {
+            "requested": models.requested,
+            "default_model": models.default,
+            "allowed": list(models.allowed),
             "id": chat_id,
             "uid": user_id,
             "rid": run_id,
@@ -97,7 +124,13 @@ class LeaseQueries:
         }
         async with self.engine.begin() as conn:
             row = (await conn.execute(self._acquire, params)).one()
-        return LeaseAttempt(bool(row.chat_found), bool(row.acquired), bool(row.chat_untitled))
+        return LeaseAttempt(
+            chat_found=bool(row.chat_found),
+            acquired=bool(row.acquired),
+            chat_untitled=bool(row.chat_untitled),
+            model=row.model,
+            model_accepted=bool(row.model_accepted),
+        )
 
     async def release(self, run_id: str) -> None:
         async with self.engine.begin() as conn:
