@@ -188,6 +188,21 @@ describe("Replies", () => {
     expect(replies.get("c2")).toBeUndefined();
   });
 
+  it("a stream cut before run.started follows the run the chat names in flight", async () => {
+    const server = new FakeServer()
+      .on("POST", "/api/chats/c1/messages", () => sseStream([]))
+      .on("GET", "/api/chats/c1", () =>
+        json(200, { id: "c1", title: null, model: null, created_at: "", updated_at: "", messages: [], active_run_id: "r1", older_cursor: null }),
+      )
+      .on("GET", "/api/chats/c1/runs/r1/events", () =>
+        sseStream([event(0, "run.started", { run_id: "r1" }), event(5, "message.delta", { text: "Hello" }), event(6, "run.completed", { run_id: "r1", message: null })]),
+      );
+    const { replies } = setup(server);
+    await replies.send("c1", "Hi");
+    expect(server.calls("GET", "/api/chats/c1/runs/r1/events")).toHaveLength(1);
+    expect(replies.get("c1")).toMatchObject({ outcome: "completed", text: "Hello", runId: "r1" });
+  });
+
   it("gives up after three reconnects that bring no final event", async () => {
     const server = new FakeServer()
       .on("POST", "/api/chats/c1/messages", () => sseStream([event(0, "run.started", { run_id: "r1" }), event(2, "message.delta", { text: "Hi" })]))

@@ -146,6 +146,9 @@ export class Replies {
     for (let attempt = 1; ; attempt++) {
       const ended = await this.consume(chatId, response, controller);
       if (ended || controller.signal.aborted) return;
+      if (this.store.get(chatId)?.runId === null && attempt <= MAX_RECONNECTS) {
+        await this.findRunInFlight(chatId);
+      }
       const reply = this.store.get(chatId);
       if (!reply?.runId || attempt > MAX_RECONNECTS) {
         this.finish(chatId, {
@@ -163,6 +166,19 @@ export class Replies {
         if (controller.signal.aborted) return;
         response = new Response("");
       }
+    }
+  }
+
+  /**
+   * A stream cut before run.started (a proxy may end a POST's response early) leaves us without
+   * the run's id; the chat names its run in flight, which is ours: this tab sent the turn.
+   */
+  private async findRunInFlight(chatId: string): Promise<void> {
+    try {
+      const detail = await this.api.getChat(chatId, null, 1);
+      if (detail.active_run_id) this.store.update(chatId, { runId: detail.active_run_id });
+    } catch {
+      // Nothing to go on: the reply ends as lost, and the stored chat tells the rest.
     }
   }
 
