@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import httpx2 as httpx
 from openai import AsyncOpenAI
 
 LLM_UNAVAILABLE = "llm_unavailable"
@@ -45,13 +47,23 @@ ERROR_MESSAGES = {
 
 @dataclass
 class LlmOutcome:
-    """What the transport saw during one run: the first failure, as a stable code."""
+    """What the transport saw during one run: the first failure, as a stable code, and the
+    response streams the run opened (closed when it ends, whatever agno left open)."""
 
     code: str | None = None
+    streams: list[httpx.AsyncByteStream] = field(default_factory=list)
 
     def mark(self, code: str) -> None:
         if self.code is None:
             self.code = code
+
+    async def close_streams(self) -> None:
+        """Close the run's LLM responses: a cancelled or dropped run must not keep a provider
+        generating (and billing) a reply nobody reads."""
+        streams, self.streams = self.streams, []
+        for stream in streams:
+            with contextlib.suppress(Exception):
+                await stream.aclose()
 
 
 # Set by the run's task, read by the provider's HTTP transport (providers/transport.py): agno

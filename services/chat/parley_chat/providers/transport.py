@@ -102,6 +102,7 @@ class ObservingTransport(httpx.AsyncBaseTransport):
         stream = response.stream
         if outcome is not None and isinstance(stream, httpx.AsyncByteStream):
             response.stream = _ObservedStream(stream, outcome)
+            outcome.streams.append(response.stream)
         return response
 
     async def aclose(self) -> None:

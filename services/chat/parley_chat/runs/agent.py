@@ -146,6 +146,8 @@ class AgentDriver:
             if not run.done:
                 await self.endings.failed(run, llm.INTERNAL_ERROR)
         finally:
+            # agno may stop reading a cancelled run's stream without closing it.
+            await outcome.close_streams()
             self.endings.forget_save(run)
             self.metrics.runs_active.dec()
             if not run.done:  # pragma: no cover - defensive

@@ -118,6 +118,9 @@ class RunEndings:
         return TitleModel(model, snapshot.providers[model.provider_id])
 
     async def _title(self, chat_id: str, first_message: str) -> None:
+        # This task copied the run's context: its request is not the run's (the run's end
+        # closes the run's streams, and a title's failure is not the reply's).
+        llm.current_outcome.set(None)
         title = None
         chosen = self.title_model()
         if chosen is not None:
