@@ -17,7 +17,7 @@ from parley_chat.app import create_app
 from parley_chat.catalog import CatalogView
 from parley_chat.config import Settings
 from parley_chat.storage import FinalSaves, create_chat_db, create_engine, migrate
-from parley_testing import DatabaseFactory, LlmStub, database_name, serve_asgi
+from parley_testing import DatabaseFactory, LlmStub, database_name, running_llm_stub, serve_asgi
 from parley_testing import TestKey as Key
 
 
@@ -134,15 +134,8 @@ class Chat:
 @pytest.fixture(scope="session")
 def llm_stub_two() -> Iterator[LlmStub]:
     """A second LLM stub on its own port: a second provider."""
-    from parley_llm_stub.app import create_app as create_stub
-    from parley_llm_stub.config import StubConfig
-
-    with serve_asgi(create_stub(StubConfig())) as url:
-        second = LlmStub(url + "/v1")
-        try:
-            yield second
-        finally:
-            second.close()
+    with running_llm_stub() as second:
+        yield second
 
 
 @pytest.fixture

@@ -11,7 +11,14 @@ from parley_testing.postgres import (
     with_database,
     with_driver,
 )
-from parley_testing.servers import LlmStub, ServedCommand, free_port, serve_asgi, serve_command
+from parley_testing.servers import (
+    LlmStub,
+    ServedCommand,
+    free_port,
+    running_llm_stub,
+    serve_asgi,
+    serve_command,
+)
 
 __all__ = [
     "DatabaseFactory",
@@ -24,6 +31,7 @@ __all__ = [
     "free_port",
     "json_lines",
     "plain_url",
+    "running_llm_stub",
     "serve_asgi",
     "serve_command",
     "thumbprint",

@@ -8,7 +8,7 @@ import pytest
 
 from parley_testing.keys import TestKey
 from parley_testing.postgres import DatabaseFactory, postgres_server
-from parley_testing.servers import LlmStub, serve_asgi
+from parley_testing.servers import LlmStub, running_llm_stub
 
 
 @pytest.fixture(scope="session")
@@ -46,15 +46,8 @@ def llm_stub() -> Iterator[LlmStub]:
     and prefer per-request ``[stub:...]`` markers or ``with llm_stub.configured(...)`` over a bare
     ``.configure(...)``, which lasts until ``.reset()``.
     """
-    from parley_llm_stub.app import create_app  # imported here so other suites don't pay for it
-    from parley_llm_stub.config import StubConfig
-
-    with serve_asgi(create_app(StubConfig())) as url:
-        stub = LlmStub(url + "/v1")
-        try:
-            yield stub
-        finally:
-            stub.close()
+    with running_llm_stub() as stub:
+        yield stub
 
 
 @pytest.fixture

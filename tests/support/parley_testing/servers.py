@@ -207,3 +207,17 @@ class LlmStub:
 
     def close(self) -> None:
         self._http.close()
+
+
+@contextlib.contextmanager
+def running_llm_stub() -> Iterator[LlmStub]:
+    """A fresh offline LLM stub over real HTTP on its own port (``.base_url`` ends in ``/v1``)."""
+    from parley_llm_stub.app import create_app  # imported here so other suites don't pay for it
+    from parley_llm_stub.config import StubConfig
+
+    with serve_asgi(create_app(StubConfig())) as url:
+        stub = LlmStub(url + "/v1")
+        try:
+            yield stub
+        finally:
+            stub.close()
