@@ -1,11 +1,11 @@
 -- Organisations ({schema} is DB_SCHEMA). Idempotent.
 
 -- Auth's feed now carries each account's role, groups and active flag (as of changed_at):
--- the token check uses them for tokens issued before that change. Rows stored by an older
--- chat read as a member without groups, active, which is what an older auth said.
+-- the token check uses role and groups for tokens issued before that change. NULL: the feed
+-- did not say (rows from an older auth), and the token's claims hold.
 ALTER TABLE {schema}.parley_account_states
-    ADD COLUMN IF NOT EXISTS role varchar(16) NOT NULL DEFAULT 'member',
-    ADD COLUMN IF NOT EXISTS groups text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN IF NOT EXISTS role varchar(16),
+    ADD COLUMN IF NOT EXISTS groups text[],
     ADD COLUMN IF NOT EXISTS active boolean NOT NULL DEFAULT true;
 
 -- Audit events of catalog changes, written in the change's own transaction and forwarded
