@@ -1,7 +1,8 @@
 """CONTRACT STAND-IN for auth's ``POST /auth/internal/audit``, for chat's own unit tests only.
 
-It checks the bearer SERVICE_TOKEN, records each body it accepts (204) and can answer 503 to
-the next attempts, as an auth that is down or restarting would. The real route is auth's;
+It checks the bearer SERVICE_TOKEN, records each body it accepts (204), can answer 503 to the
+next attempts, as an auth that is down or restarting would, and 422 to an event it finds
+invalid. The real route is auth's;
 the system tests in tests/system run chat against it.
 """
 
@@ -29,6 +30,7 @@ class AuditLogStandIn:
     received: list[dict[str, Any]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
     refuse_next: int = 0  # answer 503 to this many attempts first
+    invalid_target: str | None = None  # answer 422 to events about this target id
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def routes(self) -> list[Route]:
@@ -47,9 +49,9 @@ class AuditLogStandIn:
                 self.refuse_next -= 1
                 self.answers.append(503)
                 return JSONResponse({"detail": "unavailable"}, status_code=503)
-            if not str(body.get("kind", "")).startswith("catalog."):
+            if body.get("target_id") == self.invalid_target:
                 self.answers.append(422)
-                return JSONResponse({"detail": "kind must start with catalog."}, 422)
+                return JSONResponse({"detail": "invalid event"}, 422)
             self.received.append(body)
             self.answers.append(204)
         return Response(status_code=204)

@@ -165,6 +165,29 @@ async def test_events_wait_out_an_auth_outage_in_order(
     assert events.count("audit_forwarding_recovered") == 1
 
 
+async def test_an_event_auth_refuses_as_invalid_is_kept_aside_and_the_rest_go_on(
+    chat: Chat, audit_log: AuditLogStandIn, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin = Admin(chat)
+    audit_log.invalid_target = "odd"
+    for model_id in ("odd", "fine"):
+        await admin.call("POST", "/api/admin/models", model_body(model_id, "default"), 201)
+    await eventually(lambda: len(audit_log.bodies()) == 1)
+    assert audit_log.bodies()[0]["target_id"] == "fine"
+    with psycopg.connect(db_url) as conn:
+        kept = conn.execute(
+            "SELECT target_id, rejection FROM ai.parley_audit_outbox WHERE rejected_at IS NOT NULL"
+        ).fetchall()
+    assert kept == [("odd", 'HTTP 422: {"detail":"invalid event"}')]
+    assert _metric(await chat.http.get("/metrics"), "audit_events_rejected_total") == 1
+    [logged] = [
+        line
+        for line in json_lines(capsys.readouterr().out)
+        if line["event"] == "audit_event_rejected"
+    ]
+    assert (logged["level"], logged["kind"]) == ("error", "catalog.model_created")
+
+
 async def test_without_auth_the_events_stay_until_a_chat_that_can_send_them(
     make_settings: Any,
     audited: Callable[..., Any],

@@ -11,6 +11,9 @@ ALTER TABLE {schema}.parley_account_states
 -- Audit events of catalog changes, written in the change's own transaction and forwarded
 -- in id order to auth's audit log (POST /auth/internal/audit) by a background task, which
 -- deletes each row once auth answered 204. Never a key, a token or message content here.
+-- An event auth refuses as invalid (400, 413, 422: it never will take it) is kept aside
+-- (rejected_at, rejection) instead of holding back every later one; an operator may send it
+-- again with UPDATE ... SET rejected_at = NULL.
 CREATE TABLE IF NOT EXISTS {schema}.parley_audit_outbox (
     id bigserial PRIMARY KEY,
     at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -22,5 +25,7 @@ CREATE TABLE IF NOT EXISTS {schema}.parley_audit_outbox (
     target_label varchar(320),
     client_ip varchar(64),
     user_agent varchar(300),
-    detail jsonb NOT NULL DEFAULT '{}'
+    detail jsonb NOT NULL DEFAULT '{}',
+    rejected_at timestamptz,
+    rejection varchar(400)
 );
