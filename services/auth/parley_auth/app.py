@@ -36,6 +36,7 @@ from parley_auth.refresh import RefreshTokens
 from parley_auth.routes import account, health, internal, jwks, register, session
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import UserRead, UserUpdate
+from parley_auth.sso.only import guard_route
 from parley_auth.throttle import LoginThrottle
 from parley_auth.tokens import AccessTokens
 
@@ -122,6 +123,8 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     app.state.metrics = HttpMetrics("auth")
 
     reset_router = fastapi_users.get_reset_password_router()
+    guard_route(reset_router, "POST", "/forgot-password")
+    guard_route(reset_router, "POST", "/reset-password")
     limit_route(reset_router, "POST", "/forgot-password", *MAIL_LIMITS)
     limit_route(reset_router, "POST", "/reset-password", TOKEN_LIMIT)
     verify_router = fastapi_users.get_verify_router(UserRead)

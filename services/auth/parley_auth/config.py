@@ -8,8 +8,10 @@ from typing import Annotated, Literal, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from parley_common.settings import ServiceSettings, refuse_unfit
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
+
+from parley_auth.sso.config import OidcProviderConfig, parse_providers, unique_ids
 
 # The public development defaults of earlier versions: refused in production wherever they
 # still linger in an env file. Development now makes its own (`with_development_secrets`).
@@ -51,6 +53,12 @@ def _parse_rate(value: object) -> object:
 
 
 RateSetting = Annotated[Rate, NoDecode, BeforeValidator(_parse_rate)]
+ProvidersSetting = Annotated[
+    list[OidcProviderConfig],
+    NoDecode,
+    BeforeValidator(parse_providers),
+    AfterValidator(unique_ids),
+]
 
 
 def _split_commas(value: object) -> object:
@@ -62,7 +70,10 @@ def _split_commas(value: object) -> object:
 class Settings(ServiceSettings):
     """Every knob of the auth service; env names are the field names in upper case."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    # Errors never echo a value: OIDC_PROVIDERS carries client secrets.
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", hide_input_in_errors=True
+    )
 
     DATABASE_URL: str = "postgresql+asyncpg://postgres@localhost:5432/auth"
     DB_POOL_SIZE: int = Field(default=10, ge=1)
@@ -129,6 +140,11 @@ class Settings(ServiceSettings):
     # production, off in development.
     REGISTRATION_CONCEALS_ACCOUNTS: bool | None = None
 
+    # Single sign-on: a JSON list of OpenID Providers (fields in sso/config.py and the README).
+    OIDC_PROVIDERS: ProvidersSetting = Field(default_factory=list)
+    # Only single sign-on: password login, registration, reset and change answer 403.
+    SSO_ONLY: bool = False
+
     # Expired refresh tokens, idle throttle rows and expired invites are deleted this often.
     PURGE_INTERVAL_SECONDS: float = Field(default=3600, gt=0)
 
@@ -191,6 +207,10 @@ class Settings(ServiceSettings):
                 seen[value] = name
         if self.REGISTRATION == "domains" and not self.REGISTRATION_DOMAINS:
             problems.append("REGISTRATION=domains needs REGISTRATION_DOMAINS")
+        for provider in self.OIDC_PROVIDERS:
+            problems.extend(provider.production_problems())
+        if self.SSO_ONLY and not self.OIDC_PROVIDERS:
+            problems.append("SSO_ONLY needs OIDC_PROVIDERS (nobody could sign in)")
         if self.PASSWORD_HASH_PROFILE != "standard":  # noqa: S105
             problems.append("PASSWORD_HASH_PROFILE must be 'standard' in production")
         return problems

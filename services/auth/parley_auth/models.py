@@ -6,8 +6,21 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
+from fastapi_users_db_sqlalchemy import (
+    SQLAlchemyBaseOAuthAccountTableUUID,
+    SQLAlchemyBaseUserTableUUID,
+)
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,6 +49,28 @@ class User(SQLAlchemyBaseUserTableUUID, Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class OAuthAccount(SQLAlchemyBaseOAuthAccountTableUUID, Base):
+    """A user's account at an OpenID Provider: ``oauth_name`` is the provider's id in
+    OIDC_PROVIDERS, ``account_id`` its subject. The provider's tokens are not kept."""
+
+    __tablename__ = "oauth_accounts"
+    __table_args__ = (
+        UniqueConstraint("oauth_name", "account_id", name="ux_oauth_accounts_subject"),
+        UniqueConstraint("user_id", "oauth_name", name="ux_oauth_accounts_user_provider"),
+    )
+
+    # The mixin's foreign key names fastapi-users' table "user" (ours is "users"), and its
+    # single-column indexes would only repeat the unique constraints' leading columns.
+    if TYPE_CHECKING:
+        user_id: uuid.UUID
+    else:
+        user_id: Mapped[uuid.UUID] = mapped_column(
+            UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        )
+        oauth_name: Mapped[str] = mapped_column(String(100), nullable=False)
+        account_id: Mapped[str] = mapped_column(String(320), nullable=False)
 
 
 class RefreshToken(Base):

@@ -27,6 +27,7 @@ from parley_auth.password_policy import MAX_PASSWORD_LENGTH
 from parley_auth.refresh import InvalidRefreshToken, client_fingerprint
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
+from parley_auth.sso.only import PASSWORD_ROUTE, forbidden
 from parley_auth.throttle import account_counter, device_counter, email_key
 from parley_auth.tokens import issue_for
 
@@ -131,14 +132,18 @@ def _client_address(request: Request) -> str:
     "/login",
     response_model=TokenPair,
     response_model_exclude_none=True,
-    responses=responses(
-        400,
-        429,
-        describe={
-            400: ErrorCode.LOGIN_BAD_CREDENTIALS,
-            429: f"{LOGIN_TOO_MANY_ATTEMPTS}, see Retry-After",
-        },
-    ),
+    dependencies=[PASSWORD_ROUTE],
+    responses={
+        **responses(
+            400,
+            429,
+            describe={
+                400: ErrorCode.LOGIN_BAD_CREDENTIALS,
+                429: f"{LOGIN_TOO_MANY_ATTEMPTS}, see Retry-After",
+            },
+        ),
+        **forbidden(),
+    },
 )
 async def login(
     request: Request,
