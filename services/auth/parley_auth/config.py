@@ -11,6 +11,7 @@ from parley_common.settings import ServiceSettings, refuse_unfit
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from parley_auth.emails import canonical_email
 from parley_auth.sso.config import OidcProviderConfig, parse_providers, unique_ids
 
 # The public development defaults of earlier versions: refused in production wherever they
@@ -147,6 +148,12 @@ class Settings(ServiceSettings):
 
     # Expired refresh tokens, idle throttle rows and expired invites are deleted this often.
     PURGE_INTERVAL_SECONDS: float = Field(default=3600, gt=0)
+    # Audit events older than this many days go in the same rounds; 0 keeps them forever.
+    AUDIT_RETENTION_DAYS: int = Field(default=365, ge=0)
+
+    # Accounts (comma list) made admins when a token is issued to them, once their address is
+    # verified (in development also unverified): how a fresh installation gets its first admin.
+    ADMIN_EMAILS: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Base of the links in mails (the web app serves /reset-password and /verify).
@@ -172,13 +179,20 @@ class Settings(ServiceSettings):
     SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
 
     _split_keys = field_validator("SIGNING_KEY_FILES", "CORS_ORIGINS", mode="before")(_split_commas)
-    _split_domains = field_validator("REGISTRATION_DOMAINS", mode="before")(_split_commas)
+    _split_domains = field_validator("REGISTRATION_DOMAINS", "ADMIN_EMAILS", mode="before")(
+        _split_commas
+    )
 
     @property
     def conceals_accounts(self) -> bool:
         if self.REGISTRATION_CONCEALS_ACCOUNTS is None:
             return self.is_production
         return self.REGISTRATION_CONCEALS_ACCOUNTS
+
+    @property
+    def admin_emails(self) -> frozenset[str]:
+        """ADMIN_EMAILS in canonical form."""
+        return frozenset(canonical_email(email) for email in self.ADMIN_EMAILS)
 
     @property
     def async_database_url(self) -> str:

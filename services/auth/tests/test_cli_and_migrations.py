@@ -27,6 +27,10 @@ TABLES = {
     "rate_limits",
     "account_changes",
     "invites",
+    "groups",
+    "group_members",
+    "audit_events",
+    "site_settings",
 }
 
 

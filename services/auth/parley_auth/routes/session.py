@@ -19,9 +19,11 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users.router.common import ErrorCode
 from parley_common.openapi import ErrorBody, responses
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
 from parley_auth.devices import DEVICE_COOKIE
+from parley_auth.issuing import access_token_for
 from parley_auth.models import User
 from parley_auth.password_policy import MAX_PASSWORD_LENGTH
 from parley_auth.refresh import InvalidRefreshToken, client_fingerprint
@@ -29,7 +31,6 @@ from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
 from parley_auth.sso.only import PASSWORD_ROUTE, forbidden
 from parley_auth.throttle import account_counter, device_counter, email_key
-from parley_auth.tokens import issue_for
 
 REFRESH_COOKIE = "parley_refresh"
 COOKIE_PATH = "/auth"
@@ -96,18 +97,20 @@ def clear_refresh_cookie(runtime: Runtime, request: Request, response: Response)
     )
 
 
-def _token_response(
+async def _token_response(
     runtime: Runtime,
+    session: AsyncSession,
     request: Request,
     response: Response,
     user: User,
     refresh_token: str,
     in_body: bool,
 ) -> TokenPair:
+    access_token = await access_token_for(runtime, session, user)
     set_refresh_cookie(runtime, request, response, refresh_token)
     response.headers["Cache-Control"] = "no-store"
     return TokenPair(
-        access_token=issue_for(runtime.access_tokens, user),
+        access_token=access_token,
         expires_in=runtime.access_tokens.lifetime_seconds,
         refresh_token=refresh_token if in_body else None,
     )
@@ -179,7 +182,9 @@ async def login(
     device_days = runtime.settings.DEVICE_COOKIE_TTL_DAYS
     device = runtime.devices.issue(account_key)
     _set_cookie(runtime, request, response, DEVICE_COOKIE, device, device_days)
-    return _token_response(runtime, request, response, user, refresh_token, _wants_body(delivery))
+    return await _token_response(
+        runtime, session, request, response, user, refresh_token, _wants_body(delivery)
+    )
 
 
 @router.post(
@@ -215,8 +220,8 @@ async def refresh(
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=INVALID_REFRESH_TOKEN) from None
     # A cookie's token never goes into a body: a script on the page could read it there.
     in_body = from_body is not None and _wants_body(delivery)
-    return _token_response(
-        runtime, request, response, rotation.user, rotation.refresh_token, in_body
+    return await _token_response(
+        runtime, session, request, response, rotation.user, rotation.refresh_token, in_body
     )
 
 
