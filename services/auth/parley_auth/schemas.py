@@ -105,3 +105,16 @@ class TokenPair(BaseModel):
 
 class RefreshRequest(BaseModel):
     refresh_token: str | None = None
+
+
+class SsoProviderRead(BaseModel):
+    id: str
+    name: str
+
+
+class SsoProviders(BaseModel):
+    """``GET /auth/sso/providers``: the sign-in buttons, and which password forms to show."""
+
+    providers: list[SsoProviderRead]
+    password_login: bool
+    registration: bool

@@ -30,6 +30,7 @@ TABLES = {
     "groups",
     "group_members",
     "audit_events",
+    "oauth_accounts",
     "site_settings",
 }
 

@@ -58,7 +58,7 @@ RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 RefreshBody = Annotated[RefreshRequest | None, Body()]
 
 
-def _secure_cookie(runtime: Runtime, request: Request) -> bool:
+def secure_cookie(runtime: Runtime, request: Request) -> bool:
     # Production is served over https whatever a hop says. Elsewhere the scheme is the client's:
     # behind the gateway TLS ends at the proxy, whose X-Forwarded-Proto the app believes only
     # from FORWARDED_ALLOW_IPS (a client's own header does not count).
@@ -75,7 +75,7 @@ def _set_cookie(
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_secure_cookie(runtime, request),
+        secure=secure_cookie(runtime, request),
     )
 
 
@@ -93,7 +93,7 @@ def clear_refresh_cookie(runtime: Runtime, request: Request, response: Response)
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_secure_cookie(runtime, request),
+        secure=secure_cookie(runtime, request),
     )
 
 
@@ -114,6 +114,24 @@ async def _token_response(
         expires_in=runtime.access_tokens.lifetime_seconds,
         refresh_token=refresh_token if in_body else None,
     )
+
+
+async def start_session(
+    runtime: Runtime,
+    session: AsyncSession,
+    request: Request,
+    response: Response,
+    user: User,
+    account_key: str,
+) -> str:
+    """What every sign-in (password or SSO) starts: a new refresh-token family (committed, with
+    whatever the session holds) and a fresh device cookie for the account; returns the refresh
+    token for the caller to hand out."""
+    refresh_token = await runtime.refresh_tokens.issue(session, user.id)
+    device_days = runtime.settings.DEVICE_COOKIE_TTL_DAYS
+    device = runtime.devices.issue(account_key)
+    _set_cookie(runtime, request, response, DEVICE_COOKIE, device, device_days)
+    return refresh_token
 
 
 def _wants_body(delivery: str | None) -> bool:
@@ -178,10 +196,7 @@ async def login(
     if user is None or not user.is_active:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=ErrorCode.LOGIN_BAD_CREDENTIALS)
     await runtime.throttle.succeeded(session, counter)
-    refresh_token = await runtime.refresh_tokens.issue(session, user.id)
-    device_days = runtime.settings.DEVICE_COOKIE_TTL_DAYS
-    device = runtime.devices.issue(account_key)
-    _set_cookie(runtime, request, response, DEVICE_COOKIE, device, device_days)
+    refresh_token = await start_session(runtime, session, request, response, user, account_key)
     return await _token_response(
         runtime, session, request, response, user, refresh_token, _wants_body(delivery)
     )

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-# The group and provider id pattern (tokens, the feed and the model catalog use group ids).
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+from parley_auth.groups import SLUG, slugify
+
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
-
-
-def slugify(value: str) -> str | None:
-    """A claim value as a group id: lower case, other characters runs turned into "-"
-    ("/Platform Team" -> "platform-team"); None when nothing usable is left."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", value.strip().lower()).strip("-_")[:64].rstrip("-_")
-    return slug if re.fullmatch(SLUG_PATTERN, slug) else None
+# Provider ids and group ids share the group slug's pattern.
+Slug = Annotated[str, Field(pattern=SLUG.pattern)]
 
 
 class OidcProviderConfig(BaseModel):
@@ -74,14 +67,15 @@ class OidcProviderConfig(BaseModel):
             problems.append(f"{where}.client_secret is not set")
         return problems
 
-    def group_ids(self, claim_values: list[str]) -> list[str]:
-        """The group ids the claim's values map to (unmapped values dropped), sorted."""
-        ids: set[str] = set()
+    def group_names(self, claim_values: list[str]) -> dict[str, str]:
+        """Group id -> the claim value it came from (its name if SSO creates the group):
+        ``group_map``'s entries, or each value slugified; values that map to nothing dropped."""
+        groups: dict[str, str] = {}
         for value in claim_values:
             slug = self.group_map.get(value) if self.group_map is not None else slugify(value)
             if slug is not None:
-                ids.add(slug)
-        return sorted(ids)
+                groups.setdefault(slug, value)
+        return groups
 
     def makes_admin(self, claim_values: list[str]) -> bool | None:
         """Whether the claim makes the user an admin; None when the role is not SSO's to set."""
