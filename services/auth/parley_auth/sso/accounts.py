@@ -42,7 +42,8 @@ class SsoRefused(Exception):
         super().__init__(f"{code}: {reason}")
         self.code = code
         self.reason = reason
-        self.user = user
+        # Read now: the transaction that loaded the account is rolled back before the audit.
+        self.target = audit.Target.user(user) if user is not None else None
 
 
 class SignedIn(NamedTuple):
