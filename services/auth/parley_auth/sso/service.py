@@ -8,14 +8,13 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth import audit
 from parley_auth.config import Settings
-from parley_auth.models import SiteSettings
 from parley_auth.passwords import AsyncPasswordHelper
+from parley_auth.site_settings import registration_policy
 from parley_auth.sso.accounts import (
     SSO_FAILED,
     SSO_STATE_INVALID,
@@ -134,5 +133,5 @@ async def registration_open(session: AsyncSession, settings: Settings) -> bool:
     (an admin's saved one, else REGISTRATION) is not closed."""
     if settings.SSO_ONLY:
         return False
-    saved = await session.scalar(select(SiteSettings.registration_mode))
-    return (saved or settings.REGISTRATION) != "closed"
+    policy = await registration_policy(session, settings)
+    return policy.mode != "closed"
