@@ -48,6 +48,8 @@ def stack(
         "SERVICE_TOKEN": secrets.token_urlsafe(32),
         "AUTH_URL": f"http://{settings.bind_host}:{settings.auth_port}",
         "ACCOUNT_CHANGES_POLL_SECONDS": "1",
+        # The first admin, as an operator makes one (test_account_changes registers it).
+        "ADMIN_EMAILS": "admin@example.com",
     }
     with running_stack(
         settings, tmp_path_factory.mktemp("stack-logs"), service_env=service_env
