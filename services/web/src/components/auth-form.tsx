@@ -23,6 +23,7 @@ const SIGN_OUT_NOTICES: Partial<Record<NonNullable<SignOutReason>, string>> = {
   unavailable: "The server could not be reached to restore your session.",
   logged_out_everywhere: "You have been logged out on every device.",
   account_deleted: "Your account and its chats have been deleted.",
+  account_deactivated: "Your account has been deactivated. Ask your administrator if you need it back.",
 };
 
 export function AuthForm({ mode }: { mode: Mode }) {
