@@ -22,8 +22,12 @@ export const queryKeys = {
    */
   admin: {
     all: () => ["admin"] as const,
+    /** Every user list below (for an invalidation after a membership or account change). */
+    allUsers: () => ["admin", "users"] as const,
     /** Users whose email starts with `q` (an infinite query of `Page<AdminUser>`). */
-    users: (q: string) => ["admin", "users", q.trim().toLowerCase()] as const,
+    users: (q: string) => ["admin", "users", "list", q.trim().toLowerCase()] as const,
+    /** The first few users whose email starts with `q`, offered to add to a group. */
+    userSuggestions: (q: string) => ["admin", "users", "suggestions", q.trim().toLowerCase()] as const,
     groups: () => ["admin", "groups"] as const,
     /** A group's members (an infinite query of `Page<AdminUser>`). */
     groupMembers: (groupId: string) => ["admin", "groups", groupId, "members"] as const,

@@ -11,7 +11,7 @@ import {
   validateGroupId,
   validateGroupName,
 } from "@/lib/admin/groups";
-import { countLabel, pagedItems } from "@/lib/admin/pages";
+import { countLabel, pagedItems, withItem, withoutItem } from "@/lib/admin/pages";
 
 import { catalogModel } from "./fake-admin";
 
@@ -91,6 +91,20 @@ describe("pages", () => {
     ];
     expect(pagedItems(pages).map((i) => i.id)).toEqual(["a", "b", "c"]);
     expect(pagedItems(undefined)).toEqual([]);
+  });
+
+  it("puts a changed row in place and takes a deleted one out, leaving the cursors", () => {
+    const data = {
+      pages: [
+        { items: [{ id: "a", v: 1 }], next_cursor: "a" },
+        { items: [{ id: "b", v: 1 }], next_cursor: null },
+      ],
+      pageParams: [null, "a"],
+    };
+    expect(withItem(data, { id: "b", v: 2 })!.pages[1]!.items).toEqual([{ id: "b", v: 2 }]);
+    expect(withItem(data, { id: "b", v: 2 })!.pageParams).toEqual([null, "a"]);
+    expect(withoutItem(data, "a")!.pages.map((p) => p.items.length)).toEqual([0, 1]);
+    expect(withItem(undefined, { id: "a", v: 1 })).toBeUndefined();
   });
 
   it("counts what is shown against the total when the server counts", () => {

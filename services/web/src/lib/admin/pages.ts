@@ -1,4 +1,6 @@
-/** Keyset pages ("load more") as one list. Pure. */
+/** Keyset pages ("load more") as one list, and a row changed or removed in them. Pure. */
+import type { InfiniteData } from "@tanstack/react-query";
+
 import type { Page } from "./types";
 
 /**
@@ -29,4 +31,27 @@ export function countLabel(shown: number, total: number | null | undefined, noun
   if (total === null || total === undefined) return `${shown} ${word(shown)} shown`;
   if (total === shown) return `${shown} ${word(shown)}`;
   return `${shown} of ${total} ${word(total)}`;
+}
+
+/** Loaded pages as TanStack's infinite query keeps them. */
+export type LoadedPages<T> = InfiniteData<Page<T>, string | null>;
+
+/** The pages with `item` in place of the item of the same id (a row an action changed). */
+export function withItem<T extends { id: string | number }>(data: LoadedPages<T> | undefined, item: T): LoadedPages<T> | undefined {
+  return (
+    data && {
+      ...data,
+      pages: data.pages.map((page) => ({ ...page, items: page.items.map((i) => (i.id === item.id ? item : i)) })),
+    }
+  );
+}
+
+/** The pages without the item of this id (a row deleted). */
+export function withoutItem<T extends { id: string | number }>(data: LoadedPages<T> | undefined, id: T["id"]): LoadedPages<T> | undefined {
+  return (
+    data && {
+      ...data,
+      pages: data.pages.map((page) => ({ ...page, items: page.items.filter((i) => i.id !== id) })),
+    }
+  );
 }
