@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo uv)
 # Python packages of the workspace, each linted, type-checked and tested on its own.
 PACKAGES := libs/common tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system tests/bench tests/resilience
 
-.PHONY: help bootstrap lint typecheck test test-python dev bench soak
+.PHONY: help bootstrap lint typecheck test test-python dev bench soak oidc-provider
 .PHONY: web-install web-check web-unit web-build web-e2e test-web chromium
 
 help:
@@ -29,7 +29,11 @@ typecheck: bootstrap
 	  echo "mypy $$pkg"; (cd $$pkg && uv run mypy --config-file $(CURDIR)/pyproject.toml .) || exit 1; \
 	done
 
-test-python: bootstrap
+# The OpenID Provider that the single sign-on tests sign in with (node-oidc-provider).
+oidc-provider:
+	cd tests/support/oidc && npm ci --no-audit --no-fund
+
+test-python: bootstrap oidc-provider
 	@for pkg in $(PACKAGES); do \
 	  echo "== pytest $$pkg"; uv run pytest $$pkg -q || exit 1; \
 	done
@@ -56,7 +60,7 @@ chromium: ## Debian's Chromium for the browser tests: Playwright's own download 
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-web-e2e: bootstrap web-install chromium
+web-e2e: bootstrap web-install chromium oidc-provider
 	cd $(WEB) && npm run e2e
 
 test-web: web-check web-unit web-e2e

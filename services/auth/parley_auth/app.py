@@ -33,9 +33,11 @@ from parley_auth.origins import AllowedOrigins
 from parley_auth.passwords import AsyncPasswordHelper
 from parley_auth.rate_limits import MAIL_LIMITS, TOKEN_LIMIT, limit_route
 from parley_auth.refresh import RefreshTokens
-from parley_auth.routes import account, health, internal, jwks, register, session
+from parley_auth.routes import account, health, internal, jwks, register, session, sso
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import UserRead, UserUpdate
+from parley_auth.sso.only import guard_route
+from parley_auth.sso.service import SingleSignOn
 from parley_auth.throttle import LoginThrottle
 from parley_auth.tokens import AccessTokens
 
@@ -69,6 +71,7 @@ def build_runtime(settings: Settings, mailer: Mailer | None = None) -> Runtime:
         origins=AllowedOrigins(settings),
         mailer=mailer or build_mailer(settings),
         background=BackgroundWork(),
+        sso=SingleSignOn(settings, secret),
     )
 
 
@@ -122,6 +125,8 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     app.state.metrics = HttpMetrics("auth")
 
     reset_router = fastapi_users.get_reset_password_router()
+    guard_route(reset_router, "POST", "/forgot-password")
+    guard_route(reset_router, "POST", "/reset-password")
     limit_route(reset_router, "POST", "/forgot-password", *MAIL_LIMITS)
     limit_route(reset_router, "POST", "/reset-password", TOKEN_LIMIT)
     verify_router = fastapi_users.get_verify_router(UserRead)
@@ -131,6 +136,7 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(jwks.router)
     app.include_router(session.router)
+    app.include_router(sso.router)
     app.include_router(register.router)
     app.include_router(register.invites)
     # Before fastapi-users' users router, whose /me routes are dropped below.

@@ -8,8 +8,11 @@ from typing import Annotated, Literal, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from parley_common.settings import ServiceSettings, refuse_unfit
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
+
+from parley_auth.emails import canonical_email
+from parley_auth.sso.config import OidcProviderConfig, parse_providers, unique_ids
 
 # The public development defaults of earlier versions: refused in production wherever they
 # still linger in an env file. Development now makes its own (`with_development_secrets`).
@@ -51,6 +54,12 @@ def _parse_rate(value: object) -> object:
 
 
 RateSetting = Annotated[Rate, NoDecode, BeforeValidator(_parse_rate)]
+ProvidersSetting = Annotated[
+    list[OidcProviderConfig],
+    NoDecode,
+    BeforeValidator(parse_providers),
+    AfterValidator(unique_ids),
+]
 
 
 def _split_commas(value: object) -> object:
@@ -62,7 +71,10 @@ def _split_commas(value: object) -> object:
 class Settings(ServiceSettings):
     """Every knob of the auth service; env names are the field names in upper case."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    # Errors never echo a value: OIDC_PROVIDERS carries client secrets.
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", hide_input_in_errors=True
+    )
 
     DATABASE_URL: str = "postgresql+asyncpg://postgres@localhost:5432/auth"
     DB_POOL_SIZE: int = Field(default=10, ge=1)
@@ -129,8 +141,19 @@ class Settings(ServiceSettings):
     # production, off in development.
     REGISTRATION_CONCEALS_ACCOUNTS: bool | None = None
 
+    # Single sign-on: a JSON list of OpenID Providers (fields in sso/config.py and the README).
+    OIDC_PROVIDERS: ProvidersSetting = Field(default_factory=list)
+    # Only single sign-on: password login, registration, reset and change answer 403.
+    SSO_ONLY: bool = False
+
     # Expired refresh tokens, idle throttle rows and expired invites are deleted this often.
     PURGE_INTERVAL_SECONDS: float = Field(default=3600, gt=0)
+    # Audit events older than this many days go in the same rounds; 0 keeps them forever.
+    AUDIT_RETENTION_DAYS: int = Field(default=365, ge=0)
+
+    # Accounts (comma list) made admins when a token is issued to them, once their address is
+    # verified (in development also unverified): how a fresh installation gets its first admin.
+    ADMIN_EMAILS: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Base of the links in mails (the web app serves /reset-password and /verify).
@@ -156,13 +179,20 @@ class Settings(ServiceSettings):
     SHUTDOWN_DRAIN_SECONDS: float = Field(default=3.0, ge=0, le=120)
 
     _split_keys = field_validator("SIGNING_KEY_FILES", "CORS_ORIGINS", mode="before")(_split_commas)
-    _split_domains = field_validator("REGISTRATION_DOMAINS", mode="before")(_split_commas)
+    _split_domains = field_validator("REGISTRATION_DOMAINS", "ADMIN_EMAILS", mode="before")(
+        _split_commas
+    )
 
     @property
     def conceals_accounts(self) -> bool:
         if self.REGISTRATION_CONCEALS_ACCOUNTS is None:
             return self.is_production
         return self.REGISTRATION_CONCEALS_ACCOUNTS
+
+    @property
+    def admin_emails(self) -> frozenset[str]:
+        """ADMIN_EMAILS in canonical form."""
+        return frozenset(canonical_email(email) for email in self.ADMIN_EMAILS)
 
     @property
     def async_database_url(self) -> str:
@@ -191,6 +221,10 @@ class Settings(ServiceSettings):
                 seen[value] = name
         if self.REGISTRATION == "domains" and not self.REGISTRATION_DOMAINS:
             problems.append("REGISTRATION=domains needs REGISTRATION_DOMAINS")
+        for provider in self.OIDC_PROVIDERS:
+            problems.extend(provider.production_problems())
+        if self.SSO_ONLY and not self.OIDC_PROVIDERS:
+            problems.append("SSO_ONLY needs OIDC_PROVIDERS (nobody could sign in)")
         if self.PASSWORD_HASH_PROFILE != "standard":  # noqa: S105
             problems.append("PASSWORD_HASH_PROFILE must be 'standard' in production")
         return problems

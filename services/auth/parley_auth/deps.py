@@ -48,7 +48,7 @@ UserManagerDep = Annotated[UserManager, Depends(get_user_manager)]
 
 
 def get_access_token_strategy(runtime: RuntimeDep) -> AccessTokenStrategy:
-    return AccessTokenStrategy(runtime.access_tokens)
+    return AccessTokenStrategy(runtime.access_tokens, runtime.sessionmaker)
 
 
 backend = AuthenticationBackend[User, uuid.UUID](
@@ -60,3 +60,5 @@ fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
 
 CurrentUser = Annotated[User, Depends(fastapi_users.current_user(active=True))]
 CurrentSuperuser = Annotated[User, Depends(fastapi_users.current_user(active=True, superuser=True))]
+# Admins are superusers: members get 403 {"detail": "Forbidden"}, no token 401.
+CurrentAdmin = CurrentSuperuser

@@ -6,21 +6,63 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from fastapi_users_db_sqlalchemy import (
+    SQLAlchemyBaseOAuthAccountTableUUID,
+    SQLAlchemyBaseUserTableUUID,
+)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, aggregate_order_by
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
 
 
+class GroupMember(Base):
+    """One user in one group; ``source`` 'manual' (an admin) or 'sso' (replaced at SSO login)."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_user_id", "user_id"),)
+
+    group_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(8), nullable=False)
+    added_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
 class User(SQLAlchemyBaseUserTableUUID, Base):
     """An account; unique by ``email_canonical`` (see emails.py), ``email`` as the user typed it."""
 
     __tablename__ = "users"
-    __table_args__ = (Index("ux_users_email_canonical", "email_canonical", unique=True),)
+    __table_args__ = (
+        Index("ux_users_email_canonical", "email_canonical", unique=True),
+        # The admin list's paging and prefix search, in byte order (see admin_users.py).
+        Index(
+            "ix_users_email_canonical_c",
+            "email_canonical",
+            postgresql_ops={"email_canonical": 'COLLATE "C"'},
+        ),
+    )
 
     # Replaces the mixin's case-sensitive unique index: uniqueness is on the canonical form.
     if TYPE_CHECKING:
@@ -32,10 +74,110 @@ class User(SQLAlchemyBaseUserTableUUID, Base):
     pending_email: Mapped[str | None] = mapped_column(String(320))
     # Access tokens carry it as ``tv``; bumping it ends every token issued before.
     token_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    if TYPE_CHECKING:
+        groups: list[str]  # sorted slugs, mapped below
 
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+    @property
+    def role(self) -> str:
+        """ "admin" or "member": admins are fastapi-users' superusers."""
+        return "admin" if self.is_superuser else "member"
+
+
+# The account's group slugs, sorted, loaded with the account in the same statement (an index
+# lookup), so every UserRead, fastapi-users' routes included, carries them without a query.
+User.groups = column_property(  # type: ignore[assignment]
+    select(
+        func.coalesce(
+            func.array_agg(aggregate_order_by(GroupMember.group_id, GroupMember.group_id)),
+            literal_column("'{}'::varchar[]"),
+        )
+    )
+    .where(GroupMember.user_id == User.__table__.c.id)
+    .scalar_subquery(),
+    # Not expired by a flush (a lazy load would fail under asyncio): code that changes
+    # memberships reloads the account it answers with.
+    expire_on_flush=False,
+)
+
+
+class Group(Base):
+    """A group: ``id`` is an immutable slug (tokens, the feed and the catalog name it), ``name``
+    a renamable display name."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class AuditEvent(Base):
+    """One audited event; append-only (a trigger refuses UPDATE, and DELETE outside the purge)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_actor_id_at", "actor_id", "at"),
+        Index("ix_audit_events_target_id_at", "target_id", "at"),
+        Index("ix_audit_events_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp(), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    # No foreign key: the log outlives the accounts it names.
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    actor_email: Mapped[str | None] = mapped_column(String(320))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(200))
+    target_label: Mapped[str | None] = mapped_column(String(320))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[dict[str, object]] = mapped_column(
+        JSONB, nullable=False, server_default="{}", default=dict
+    )
+
+
+class SiteSettings(Base):
+    """The settings an admin saved (one row, absent until then: the environment applies)."""
+
+    __tablename__ = "site_settings"
+
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=True)
+    registration_mode: Mapped[str] = mapped_column(String(16), nullable=False)
+    registration_domains: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class OAuthAccount(SQLAlchemyBaseOAuthAccountTableUUID, Base):
+    """A user's account at an OpenID Provider: ``oauth_name`` is the provider's id in
+    OIDC_PROVIDERS, ``account_id`` its subject. The provider's tokens are not kept."""
+
+    __tablename__ = "oauth_accounts"
+    __table_args__ = (
+        UniqueConstraint("oauth_name", "account_id", name="ux_oauth_accounts_subject"),
+        UniqueConstraint("user_id", "oauth_name", name="ux_oauth_accounts_user_provider"),
+    )
+
+    # The mixin's foreign key names fastapi-users' table "user" (ours is "users"), and its
+    # single-column indexes would only repeat the unique constraints' leading columns.
+    if TYPE_CHECKING:
+        user_id: uuid.UUID
+    else:
+        user_id: Mapped[uuid.UUID] = mapped_column(
+            UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        )
+        oauth_name: Mapped[str] = mapped_column(String(100), nullable=False)
+        account_id: Mapped[str] = mapped_column(String(320), nullable=False)
 
 
 class RefreshToken(Base):
@@ -95,7 +237,8 @@ class RateLimitCounter(Base):
 
 
 class AccountChange(Base):
-    """The latest session-ending change of one account, read by chat as a feed (one row a user)."""
+    """The latest change of one account (sessions ended, role, groups, active, deleted), read by
+    chat as a feed (one row a user)."""
 
     __tablename__ = "account_changes"
 
@@ -106,6 +249,9 @@ class AccountChange(Base):
     changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, index=True
     )
+    role: Mapped[str] = mapped_column(String(16), nullable=False, server_default="member")
+    groups: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
 
 
 class Invite(Base):

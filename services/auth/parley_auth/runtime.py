@@ -13,6 +13,7 @@ from parley_auth.mail import Mailer
 from parley_auth.origins import AllowedOrigins
 from parley_auth.passwords import AsyncPasswordHelper
 from parley_auth.refresh import RefreshTokens
+from parley_auth.sso.service import SingleSignOn
 from parley_auth.throttle import LoginThrottle
 from parley_auth.tokens import AccessTokens
 
@@ -30,3 +31,4 @@ class Runtime:
     origins: AllowedOrigins
     mailer: Mailer
     background: BackgroundWork
+    sso: SingleSignOn

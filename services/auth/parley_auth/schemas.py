@@ -15,10 +15,16 @@ from parley_auth.password_policy import MAX_PASSWORD_LENGTH
 Password = Annotated[str, Field(max_length=4 * MAX_PASSWORD_LENGTH)]
 
 
+Role = Literal["admin", "member"]
+
+
 class UserRead(schemas.BaseUser[uuid.UUID]):
     created_at: datetime
     # An email change waiting for its verification link, or null.
     pending_email: str | None = None
+    role: Role = "member"
+    # Group slugs, sorted.
+    groups: list[str] = Field(default_factory=list)
 
 
 class UserCreate(schemas.BaseUserCreate):
@@ -71,6 +77,10 @@ class AccountChangeRead(BaseModel):
     token_version: int
     deleted: bool
     changed_at: datetime
+    # The account's authorisation as of changed_at (a deleted one: member, no groups, inactive).
+    role: Role
+    groups: list[str]
+    active: bool
 
 
 class AccountChanges(BaseModel):
@@ -95,3 +105,16 @@ class TokenPair(BaseModel):
 
 class RefreshRequest(BaseModel):
     refresh_token: str | None = None
+
+
+class SsoProviderRead(BaseModel):
+    id: str
+    name: str
+
+
+class SsoProviders(BaseModel):
+    """``GET /auth/sso/providers``: the sign-in buttons, and which password forms to show."""
+
+    providers: list[SsoProviderRead]
+    password_login: bool
+    registration: bool

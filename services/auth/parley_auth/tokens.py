@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import jwt
 from fastapi_users import exceptions
 from fastapi_users.authentication import Strategy
 from fastapi_users.manager import BaseUserManager
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from parley_auth.groups import groups_of
 from parley_auth.keys import ALGORITHM, SigningKey, jwks_document
 from parley_auth.models import User
 
@@ -37,10 +40,17 @@ class AccessTokens:
         return self.keys[0]
 
     def issue(
-        self, subject: str, *, token_version: int, email_verified: bool, role: str = "member"
+        self,
+        subject: str,
+        *,
+        token_version: int,
+        email_verified: bool,
+        role: str = "member",
+        groups: Sequence[str] = (),
     ) -> str:
         """A signed token; ``tv`` lets every verifier refuse it once the account's version moves,
-        ``role`` ("admin" or "member") tells chat who may manage the model catalog."""
+        ``role`` ("admin" or "member") tells chat who may manage the model catalog, ``groups``
+        (sorted slugs) which catalog models the user may pick."""
         now = int(time.time())
         payload = {
             "iss": self.issuer,
@@ -49,6 +59,7 @@ class AccessTokens:
             "tv": token_version,
             "email_verified": email_verified,
             "role": role,
+            "groups": sorted(groups),
             "iat": now,
             "nbf": now,
             "exp": now + self.lifetime_seconds,
@@ -78,8 +89,11 @@ class AccessTokens:
 class AccessTokenStrategy(Strategy[User, uuid.UUID]):
     """fastapi-users strategy reading our RS256 access tokens (logout is refresh-token based)."""
 
-    def __init__(self, tokens: AccessTokens) -> None:
+    def __init__(
+        self, tokens: AccessTokens, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
         self.tokens = tokens
+        self.sessionmaker = sessionmaker
 
     async def read_token(
         self, token: str | None, user_manager: BaseUserManager[User, uuid.UUID]
@@ -101,17 +115,22 @@ class AccessTokenStrategy(Strategy[User, uuid.UUID]):
         return user
 
     async def write_token(self, user: User) -> str:
-        return issue_for(self.tokens, user)
+        # Unused (our login route issues tokens, with ADMIN_EMAILS applied): kept complete.
+        async with self.sessionmaker() as session:
+            groups = await groups_of(session, user.id)
+        return issue_for(self.tokens, user, groups)
 
     async def destroy_token(self, token: str, user: User) -> None:
         return None
 
 
-def issue_for(tokens: AccessTokens, user: User) -> str:
-    """An access token for ``user`` with its token version, verification state and role."""
+def issue_for(tokens: AccessTokens, user: User, groups: Sequence[str]) -> str:
+    """An access token for ``user`` with its token version, verification state, role and
+    ``groups`` (see ``issuing.access_token_for``, which callers use)."""
     return tokens.issue(
         str(user.id),
         token_version=user.token_version,
         email_verified=user.is_verified,
-        role="admin" if user.is_superuser else "member",
+        role=user.role,
+        groups=groups,
     )

@@ -15,7 +15,7 @@ from sqlalchemy import column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley_auth.account_changes import end_sessions
+from parley_auth.account_changes import end_sessions, record_account_change
 from parley_auth.config import Settings
 from parley_auth.db import create_engine
 from parley_auth.emails import canonical_email
@@ -205,11 +205,15 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     async def on_after_update(
         self, user: User, update_dict: dict[str, Any], request: Request | None = None
     ) -> None:
-        # A new password or a deactivation (superuser PATCH) ends every session.
+        # A new password or a deactivation (superuser PATCH) ends every session; a role change
+        # or reactivation only goes to the feed.
         if update_dict.get("password") is not None or update_dict.get("is_active") is False:
             await end_sessions(self.session, user.id)
             await self.session.commit()
             log.info("user.sessions_ended", user_id=str(user.id), by="update")
+        elif "is_active" in update_dict or "is_superuser" in update_dict:
+            await record_account_change(self.session, user.id, end_sessions=False)
+            await self.session.commit()
 
     async def on_before_delete(self, user: User, request: Request | None = None) -> None:
         # Committed together with the deletion (user_db.delete commits): chat learns of it.

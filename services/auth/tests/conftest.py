@@ -240,3 +240,28 @@ def smtp_server() -> Iterator[SmtpServer]:
 def fullwidth(text: str) -> str:
     """``text`` in fullwidth compatibility letters (U+FF01..U+FF5E): NFKC folds them back."""
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+# -- single sign-on: a real OpenID Provider (node-oidc-provider) for the session
+
+SSO_CLIENT_SECRET = "parley-client-secret-for-tests-only"
+OTHER_CLIENT = pt.OidcClient(
+    "another-app", "another-app-secret-for-tests", ["http://testserver/other/callback"]
+)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[pt.OidcProvider]:
+    """One provider for the session; tests add their own accounts (``set_account``) under
+    logins of their own, so they never see each other's."""
+    with pt.running_oidc_provider(
+        {},
+        client_id="parley",
+        client_secret=SSO_CLIENT_SECRET,
+        redirect_uris=[
+            "http://testserver/auth/sso/corp/callback",
+            "http://testserver/auth/sso/other/callback",
+        ],
+        other_clients=[OTHER_CLIENT],
+    ) as provider:
+        yield provider

@@ -27,6 +27,11 @@ TABLES = {
     "rate_limits",
     "account_changes",
     "invites",
+    "groups",
+    "group_members",
+    "audit_events",
+    "oauth_accounts",
+    "site_settings",
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_chat.accounts import AccountFeed, AccountFollower, AccountStates
+from parley_chat.audit import AuditForwarder
 from parley_chat.catalog import CatalogView
 from parley_chat.catalog.setup import build_catalog, read_only_catalog
 from parley_chat.config import Settings
@@ -32,6 +33,7 @@ from parley_chat.storage import (
     ChatQueries,
     FinalSaves,
     LeaseQueries,
+    OutboxQueries,
     context_budget,
     create_chat_db,
     create_engine,
@@ -70,6 +72,25 @@ def _account_follower(
     )
 
 
+def _audit_forwarder(
+    settings: Settings, engine: AsyncEngine, metrics: Metrics, http: httpx.AsyncClient | None
+) -> AuditForwarder:
+    """The forwarder of catalog audit events to auth; off (events kept in the outbox, logged
+    once) without AUTH_URL and SERVICE_TOKEN."""
+    token = settings.SERVICE_TOKEN.get_secret_value() if settings.SERVICE_TOKEN else None
+    forwarder = AuditForwarder(
+        outbox=OutboxQueries(engine, settings.DB_SCHEMA),
+        auth_url=settings.AUTH_URL,
+        service_token=token,
+        http=http,
+        metrics=metrics,
+    )
+    if not forwarder.enabled:
+        report = log.warning if settings.is_production else log.info
+        report("audit_forwarding_off", reason="AUTH_URL or SERVICE_TOKEN unset")
+    return forwarder
+
+
 def create_app(settings: Settings | None = None, catalog: CatalogView | None = None) -> FastAPI:
     """Build the chat service; every dependency is made in the lifespan from ``settings``
     (the model catalog too, unless one is given)."""
@@ -82,7 +103,10 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
         # First: a bad MODELS_FILE (or a key it names that is missing) refuses the start.
         read_only = read_only_catalog(settings)
         engine = create_engine(settings)
-        built = build_catalog(settings, engine, read_only)
+        # Auth's feed and audit log, with the same base URL and service token.
+        auth_http = httpx.AsyncClient(timeout=5.0) if settings.follows_account_changes else None
+        audit = _audit_forwarder(settings, engine, metrics, auth_http)
+        built = build_catalog(settings, engine, read_only, audit.outbox, audit.wake)
         # Filled by agno's save path, read by the run side: one object given to both.
         final_saves = FinalSaves()
         # The models and providers a turn may use, read in memory by every turn (tests may
@@ -98,8 +122,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
         jwks_http = httpx.AsyncClient(timeout=5.0) if settings.AUTH_JWKS_URL else None
         # What the feed says about users, read by the token check on every request.
         account_states = AccountStates()
-        feed_http = httpx.AsyncClient(timeout=5.0) if settings.follows_account_changes else None
-        accounts = _account_follower(settings, engine, account_states, metrics, feed_http)
+        accounts = _account_follower(settings, engine, account_states, metrics, auth_http)
         verifier = TokenVerifier(
             issuer=settings.JWT_ISSUER,
             audience=settings.JWT_AUDIENCE,
@@ -123,6 +146,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             await runs.start()
             # After the runs: a deletion applied at start cancels this replica's runs too.
             await accounts.start()
+            await audit.start()
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
@@ -133,18 +157,20 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
                 clients=clients,
                 verifier=verifier,
                 accounts=accounts,
+                audit=audit,
                 runs=runs,
                 metrics=metrics,
             )
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
             yield
         finally:
+            await audit.stop()
             await accounts.stop()
             await runs.stop()
             await built.live.stop()
             await verifier.close()
             await clients.close()
-            for http in (jwks_http, feed_http):
+            for http in (jwks_http, auth_http):
                 if http is not None:
                     await http.aclose()
             await engine.dispose()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from parley_chat.audit import Actor, Caller, client_info
 from parley_chat.runtime import Runtime
 from parley_chat.tokens import Principal, TokenError
 
@@ -60,10 +61,19 @@ ADMIN_ONLY = "admin only"
 
 
 async def get_admin(user: CurrentUser) -> Principal:
-    """The caller, if auth made them an admin (the ``role`` claim); others get 403."""
+    """The caller, if auth made them an admin (the token's ``role``, or the account-changes
+    feed's when it is newer); others get 403."""
     if not user.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=ADMIN_ONLY)
     return user
 
 
 AdminUser = Annotated[Principal, Depends(get_admin)]
+
+
+async def get_admin_caller(request: Request, admin: AdminUser) -> Caller:
+    """The admin and the client they call from, as the audit log records a change."""
+    return Caller(Actor(admin.user_id, admin.email), client_info(request))
+
+
+AdminCaller = Annotated[Caller, Depends(get_admin_caller)]

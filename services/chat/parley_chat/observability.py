@@ -72,3 +72,13 @@ class Metrics(HttpMetrics):
             "Chats deleted because their user's account was deleted.",
             registry=self.registry,
         )
+        self.audit_events_forwarded = Counter(
+            "parley_chat_audit_events_forwarded_total",
+            "Catalog audit events delivered to auth's audit log.",
+            registry=self.registry,
+        )
+        self.audit_forward_failures = Counter(
+            "parley_chat_audit_forward_failures_total",
+            "Attempts to deliver an audit event to auth that failed (kept, retried).",
+            registry=self.registry,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parley_chat.accounts import AccountFollower
+from parley_chat.audit import AuditForwarder
 from parley_chat.catalog import CatalogView
 from parley_chat.catalog.admin import CatalogAdmin
 from parley_chat.config import Settings
@@ -29,5 +30,6 @@ class Runtime:
     clients: ProviderClients  # one OpenAI client and pool per provider
     verifier: TokenVerifier
     accounts: AccountFollower
+    audit: AuditForwarder  # sends the catalog's audit events to auth
     runs: RunManager
     metrics: Metrics

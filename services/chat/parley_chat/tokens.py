@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 from parley_common.jwk import thumbprint
 
-from parley_chat.accounts.states import AccountStates
+from parley_chat.accounts.states import ADMIN, MEMBER, AccountState, AccountStates
 
 log = structlog.get_logger("parley_chat.tokens")
 
@@ -33,23 +33,42 @@ class TokenError(Exception):
 
 @dataclass(frozen=True)
 class Principal:
-    """The verified caller: ``sub`` is the user id that owns chats."""
+    """The verified caller: ``sub`` is the user id that owns chats; ``role`` and ``groups``
+    are the token's, or the account-changes feed's when auth changed them after the token
+    was issued."""
 
     user_id: str
     claims: dict[str, Any]
+    role: str
+    groups: frozenset[str]
+
+    @classmethod
+    def of(cls, user_id: str, claims: dict[str, Any], known: AccountState | None) -> Principal:
+        """The caller of verified ``claims``, with what the feed says of them (``known``)."""
+        if known is not None and known.changed_at > claims["iat"]:
+            # Auth changed the account after issuing this token: the feed's row is newer.
+            return cls(user_id, claims, known.role, known.groups)
+        role = claims.get("role")
+        groups = claims.get("groups")
+        return cls(
+            user_id,
+            claims,
+            role if isinstance(role, str) else MEMBER,
+            frozenset(g for g in groups if isinstance(g, str))
+            if isinstance(groups, list)
+            else frozenset(),
+        )
 
     @property
     def is_admin(self) -> bool:
-        """Auth's ``role`` claim: admins manage the model catalog (never read others' chats)."""
-        return self.claims.get("role") == "admin"
+        """Admins manage the model catalog (and never read others' chats)."""
+        return self.role == ADMIN
 
     @property
-    def groups(self) -> frozenset[str]:
-        """The caller's groups (a ``groups`` claim; none until groups exist)."""
-        groups = self.claims.get("groups")
-        if not isinstance(groups, list):
-            return frozenset()
-        return frozenset(g for g in groups if isinstance(g, str))
+    def email(self) -> str | None:
+        """The ``email`` claim, when auth put one in the token."""
+        email = self.claims.get("email")
+        return email if isinstance(email, str) else None
 
     @property
     def email_verified(self) -> bool:
@@ -91,7 +110,8 @@ class TokenVerifier:
     (at most once per ``refetch_interval``); every ``reload_interval`` the key set is reloaded
     anyway, so a key removed from the set stops being accepted. With ``accounts``, a token
     issued before its user's last token version bump (``tv`` claim below it, missing = 0) or
-    of a deleted user is refused: one dict lookup, no call to auth.
+    of a deleted or deactivated user is refused, and a role or groups changed after the token
+    was issued replace its claims: one dict lookup, no call to auth.
     """
 
     def __init__(
@@ -263,8 +283,12 @@ class TokenVerifier:
         token_version = claims.get("tv", 0)
         if type(token_version) is not int or token_version < 0:  # a bool is not a version
             raise TokenError("invalid token version")
-        if self.accounts is not None:
-            refusal = self.accounts.refusal(sub, token_version)
+        issued_at = claims["iat"]
+        if type(issued_at) not in (int, float):
+            raise TokenError("invalid token")
+        known = None if self.accounts is None else self.accounts.get(sub)
+        if known is not None:
+            refusal = known.refusal(token_version)
             if refusal is not None:
                 raise TokenError(refusal)
-        return Principal(user_id=sub, claims=claims)
+        return Principal.of(sub, claims, known)

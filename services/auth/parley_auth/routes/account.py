@@ -17,6 +17,7 @@ from parley_auth.deps import CurrentUser, RuntimeDep, UserManagerDep
 from parley_auth.rate_limits import ACCOUNT_LIMIT, LIMITED_DESCRIPTION
 from parley_auth.routes.session import clear_refresh_cookie, set_refresh_cookie
 from parley_auth.schemas import MeDelete, MeUpdate, UserRead
+from parley_auth.sso.only import forbidden, refuse_passwords
 
 CURRENT_PASSWORD_INVALID = "CURRENT_PASSWORD_INVALID"  # noqa: S105
 
@@ -38,17 +39,20 @@ async def read_me(user: CurrentUser) -> UserRead:
     tags=["users"],
     # Each call may hash a password: limited per user, like a login per account.
     dependencies=[ACCOUNT_LIMIT],
-    responses=responses(
-        400,
-        413,
-        422,
-        429,
-        describe={
-            400: f"{CURRENT_PASSWORD_INVALID}, {ErrorCode.UPDATE_USER_INVALID_PASSWORD} "
-            f"(with a reason) or {ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS}",
-            429: LIMITED_DESCRIPTION,
-        },
-    ),
+    responses={
+        **responses(
+            400,
+            413,
+            422,
+            429,
+            describe={
+                400: f"{CURRENT_PASSWORD_INVALID}, {ErrorCode.UPDATE_USER_INVALID_PASSWORD} "
+                f"(with a reason) or {ErrorCode.UPDATE_USER_EMAIL_ALREADY_EXISTS}",
+                429: LIMITED_DESCRIPTION,
+            },
+        ),
+        **forbidden(),
+    },
 )
 async def update_me(
     change: MeUpdate,
@@ -60,6 +64,8 @@ async def update_me(
 ) -> UserRead:
     """A new ``password`` ends every session but this browser's (fresh refresh cookie); a new
     ``email`` waits in ``pending_email`` until the link mailed to it is posted to /auth/verify."""
+    if change.password is not None:
+        refuse_passwords(runtime.settings)
     try:
         updated = await update_account(manager, user, change)
     except CurrentPasswordInvalid:

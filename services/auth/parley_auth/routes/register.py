@@ -27,6 +27,7 @@ from parley_auth.schemas import (
     RegisterRequest,
     UserRead,
 )
+from parley_auth.sso.only import PASSWORD_LOGIN_DISABLED, PASSWORD_ROUTE
 
 
 def _forbidden(description: str) -> dict[int | str, dict[str, Any]]:
@@ -41,7 +42,7 @@ router = APIRouter(prefix="/auth", responses=responses(503))
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
     tags=["auth"],
-    dependencies=[REGISTER_LIMIT],
+    dependencies=[PASSWORD_ROUTE, REGISTER_LIMIT],
     responses={
         **responses(
             400,
@@ -55,7 +56,8 @@ router = APIRouter(prefix="/auth", responses=responses(503))
             },
         ),
         **_forbidden(
-            f"{REGISTRATION_CLOSED}, {REGISTRATION_DOMAIN_NOT_ALLOWED} or {INVITE_CODE_INVALID}"
+            f"{REGISTRATION_CLOSED}, {REGISTRATION_DOMAIN_NOT_ALLOWED}, {INVITE_CODE_INVALID}"
+            f" or {PASSWORD_LOGIN_DISABLED} (SSO_ONLY)"
         ),
     },
 )

@@ -19,16 +19,18 @@ from fastapi import (
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users.router.common import ErrorCode
 from parley_common.openapi import ErrorBody, responses
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
 from parley_auth.devices import DEVICE_COOKIE
+from parley_auth.issuing import access_token_for
 from parley_auth.models import User
 from parley_auth.password_policy import MAX_PASSWORD_LENGTH
 from parley_auth.refresh import InvalidRefreshToken, client_fingerprint
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
+from parley_auth.sso.only import PASSWORD_ROUTE, forbidden
 from parley_auth.throttle import account_counter, device_counter, email_key
-from parley_auth.tokens import issue_for
 
 REFRESH_COOKIE = "parley_refresh"
 COOKIE_PATH = "/auth"
@@ -56,7 +58,7 @@ RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 RefreshBody = Annotated[RefreshRequest | None, Body()]
 
 
-def _secure_cookie(runtime: Runtime, request: Request) -> bool:
+def secure_cookie(runtime: Runtime, request: Request) -> bool:
     # Production is served over https whatever a hop says. Elsewhere the scheme is the client's:
     # behind the gateway TLS ends at the proxy, whose X-Forwarded-Proto the app believes only
     # from FORWARDED_ALLOW_IPS (a client's own header does not count).
@@ -73,7 +75,7 @@ def _set_cookie(
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_secure_cookie(runtime, request),
+        secure=secure_cookie(runtime, request),
     )
 
 
@@ -91,25 +93,45 @@ def clear_refresh_cookie(runtime: Runtime, request: Request, response: Response)
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_secure_cookie(runtime, request),
+        secure=secure_cookie(runtime, request),
     )
 
 
-def _token_response(
+async def _token_response(
     runtime: Runtime,
+    session: AsyncSession,
     request: Request,
     response: Response,
     user: User,
     refresh_token: str,
     in_body: bool,
 ) -> TokenPair:
+    access_token = await access_token_for(runtime, session, user)
     set_refresh_cookie(runtime, request, response, refresh_token)
     response.headers["Cache-Control"] = "no-store"
     return TokenPair(
-        access_token=issue_for(runtime.access_tokens, user),
+        access_token=access_token,
         expires_in=runtime.access_tokens.lifetime_seconds,
         refresh_token=refresh_token if in_body else None,
     )
+
+
+async def start_session(
+    runtime: Runtime,
+    session: AsyncSession,
+    request: Request,
+    response: Response,
+    user: User,
+    account_key: str,
+) -> str:
+    """What every sign-in (password or SSO) starts: a new refresh-token family (committed, with
+    whatever the session holds) and a fresh device cookie for the account; returns the refresh
+    token for the caller to hand out."""
+    refresh_token = await runtime.refresh_tokens.issue(session, user.id)
+    device_days = runtime.settings.DEVICE_COOKIE_TTL_DAYS
+    device = runtime.devices.issue(account_key)
+    _set_cookie(runtime, request, response, DEVICE_COOKIE, device, device_days)
+    return refresh_token
 
 
 def _wants_body(delivery: str | None) -> bool:
@@ -131,14 +153,18 @@ def _client_address(request: Request) -> str:
     "/login",
     response_model=TokenPair,
     response_model_exclude_none=True,
-    responses=responses(
-        400,
-        429,
-        describe={
-            400: ErrorCode.LOGIN_BAD_CREDENTIALS,
-            429: f"{LOGIN_TOO_MANY_ATTEMPTS}, see Retry-After",
-        },
-    ),
+    dependencies=[PASSWORD_ROUTE],
+    responses={
+        **responses(
+            400,
+            429,
+            describe={
+                400: ErrorCode.LOGIN_BAD_CREDENTIALS,
+                429: f"{LOGIN_TOO_MANY_ATTEMPTS}, see Retry-After",
+            },
+        ),
+        **forbidden(),
+    },
 )
 async def login(
     request: Request,
@@ -170,11 +196,10 @@ async def login(
     if user is None or not user.is_active:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=ErrorCode.LOGIN_BAD_CREDENTIALS)
     await runtime.throttle.succeeded(session, counter)
-    refresh_token = await runtime.refresh_tokens.issue(session, user.id)
-    device_days = runtime.settings.DEVICE_COOKIE_TTL_DAYS
-    device = runtime.devices.issue(account_key)
-    _set_cookie(runtime, request, response, DEVICE_COOKIE, device, device_days)
-    return _token_response(runtime, request, response, user, refresh_token, _wants_body(delivery))
+    refresh_token = await start_session(runtime, session, request, response, user, account_key)
+    return await _token_response(
+        runtime, session, request, response, user, refresh_token, _wants_body(delivery)
+    )
 
 
 @router.post(
@@ -210,8 +235,8 @@ async def refresh(
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=INVALID_REFRESH_TOKEN) from None
     # A cookie's token never goes into a body: a script on the page could read it there.
     in_body = from_body is not None and _wants_body(delivery)
-    return _token_response(
-        runtime, request, response, rotation.user, rotation.refresh_token, in_body
+    return await _token_response(
+        runtime, session, request, response, rotation.user, rotation.refresh_token, in_body
     )
 
 

@@ -1,15 +1,19 @@
 """Auth's account-changes feed over HTTP: one page per call, checked and parsed.
 
 ``GET {AUTH_URL}/auth/internal/account-changes?since=<RFC3339>&limit=<n>`` with the shared
-``SERVICE_TOKEN`` answers ``{"changes": [...], "now": ..., "more": ...}``, oldest change first.
+``SERVICE_TOKEN`` answers ``{"changes": [...], "now": ..., "more": ...}``, oldest change first;
+a change is ``{user_id, token_version, deleted, changed_at, role, groups, active}``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import httpx
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+
+from parley_chat.accounts.states import MEMBER, AccountState
 
 FEED_PATH = "/auth/internal/account-changes"
 PAGE_LIMIT = 1000  # the most the feed answers per page
@@ -20,12 +24,32 @@ class FeedUnavailable(Exception):
 
 
 class AccountChange(BaseModel):
-    """One user's current state in auth, as of ``changed_at`` (auth's clock)."""
+    """One user's current state in auth, as of ``changed_at`` (auth's clock).
+
+    ``role``, ``groups`` and ``active`` came with organisations: an older auth leaves them
+    out, read as a member without groups, active. A role other than "admin" is a member's.
+    """
 
     user_id: str = Field(min_length=1, max_length=255)
     token_version: int = Field(ge=0, strict=True)
     deleted: bool = Field(strict=True)
     changed_at: AwareDatetime
+    role: str = Field(default=MEMBER, max_length=16)
+    groups: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default=[], max_length=1000
+    )
+    active: bool = Field(default=True, strict=True)
+
+    def state(self) -> AccountState:
+        """The change as the token check holds it."""
+        return AccountState(
+            token_version=self.token_version,
+            deleted=self.deleted,
+            role=self.role,
+            groups=frozenset(self.groups),
+            active=self.active,
+            changed_at=self.changed_at.timestamp(),
+        )
 
 
 class FeedPage(BaseModel):

@@ -23,7 +23,7 @@ import structlog
 from parley_chat.accounts.feed import AccountChange, AccountFeed, FeedUnavailable, rfc3339
 from parley_chat.accounts.states import AccountState, AccountStates
 from parley_chat.observability import Metrics
-from parley_chat.storage import AccountQueries, ChangeRows
+from parley_chat.storage import AccountQueries, ChangeRow, StoredAccount
 
 log = structlog.get_logger("parley_chat.accounts")
 
@@ -123,9 +123,7 @@ class AccountFollower:
 
     async def _load(self) -> None:
         stored = await self.queries.load()
-        self.states.apply_all(
-            (a.user_id, AccountState(a.token_version, a.deleted)) for a in stored.accounts
-        )
+        self.states.apply_all((a.user_id, _state(a)) for a in stored.accounts)
         self._since = stored.since
         self._loaded = True
         self.metrics.accounts_known.set(len(self.states))
@@ -157,17 +155,21 @@ class AccountFollower:
         deleted: list[str] = []
         for change in changes:
             # Memory first: the user's tokens are refused before their chats are gone.
-            merged = self.states.apply(
-                change.user_id, AccountState(change.token_version, change.deleted)
-            )
+            merged = self.states.apply(change.user_id, change.state())
             if merged.deleted:
                 deleted.append(change.user_id)
-        rows = ChangeRows(
-            user_ids=[c.user_id for c in changes],
-            token_versions=[c.token_version for c in changes],
-            deleted=[c.deleted for c in changes],
-            changed_at=[c.changed_at for c in changes],
-        )
+        rows = [
+            ChangeRow(
+                user_id=c.user_id,
+                token_version=c.token_version,
+                deleted=c.deleted,
+                role=c.role,
+                groups=c.groups,
+                active=c.active,
+                changed_at=c.changed_at,
+            )
+            for c in changes
+        ]
         applied = await self.queries.apply(rows, deleted)
         self.metrics.accounts_known.set(len(self.states))
         if applied.chats_deleted or applied.runs_cancelled:
@@ -205,3 +207,14 @@ class AccountFollower:
         self._failing = False
         self._behind_logged = False
         self._last_sync = self._clock()
+
+
+def _state(stored: StoredAccount) -> AccountState:
+    return AccountState(
+        token_version=stored.token_version,
+        deleted=stored.deleted,
+        role=stored.role,
+        groups=frozenset(stored.groups),
+        active=stored.active,
+        changed_at=stored.changed_at.timestamp(),
+    )

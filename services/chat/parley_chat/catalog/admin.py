@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from parley_chat.audit import Caller
 from parley_chat.catalog.api import (
     ModelOut,
     ModelUpdate,
@@ -16,6 +17,7 @@ from parley_chat.catalog.api import (
     ProviderOut,
     ProviderUpdate,
 )
+from parley_chat.catalog.audit import model_audit, provider_audit
 from parley_chat.catalog.cipher import KeyCipher
 from parley_chat.catalog.file import KeyUnavailable, read_key
 from parley_chat.catalog.live import LiveCatalog
@@ -50,7 +52,10 @@ def _invalid(exc: ValidationError) -> CatalogRefusal:
 
 class CatalogAdmin:
     """Reads answer from this replica's snapshot; writes go to the database, whose trigger
-    tells every replica, and this one reloads before answering (it reads its own write)."""
+    tells every replica, and this one reloads before answering (it reads its own write).
+
+    Every write stores its audit event in the outbox in the same transaction, then calls
+    ``audit_written`` (the forwarder sends it to auth's audit log)."""
 
     def __init__(
         self,
@@ -59,12 +64,14 @@ class CatalogAdmin:
         cipher: KeyCipher | None,
         key_files_dir: str | None,
         environ: Mapping[str, str] | None = None,
+        audit_written: Callable[[], None] = lambda: None,
     ) -> None:
         self.live = live
         self.queries = queries
         self.cipher = cipher
         self.key_files_dir = key_files_dir
         self.environ = os.environ if environ is None else environ
+        self.audit_written = audit_written
 
     # -- providers
 
@@ -77,19 +84,22 @@ class CatalogAdmin:
             raise EntryNotFound(f"provider {provider_id!r} not found")
         return ProviderOut.of(entry)
 
-    async def create_provider(self, body: ProviderCreate) -> ProviderOut:
+    async def create_provider(self, body: ProviderCreate, caller: Caller) -> ProviderOut:
         self._refuse_read_only(body.id in self.live.base.providers)
         row = StoredProvider(
             **body.model_dump(include=set(ProviderSpec.model_fields)),
             api_key_encrypted=self._encrypted(body),
         )
         self._check_key_reference(row)
-        if await self.queries.insert_provider(row) == "exists":
+        audit = provider_audit(caller, body.model_fields_set)
+        if await self.queries.insert_provider(row, audit) == "exists":
             raise EntryConflict(f"provider {body.id!r} exists")
-        await self.live.reload()
+        await self._changed()
         return self.provider(body.id)
 
-    async def update_provider(self, provider_id: str, body: ProviderUpdate) -> ProviderOut:
+    async def update_provider(
+        self, provider_id: str, body: ProviderUpdate, caller: Caller
+    ) -> ProviderOut:
         self._refuse_read_only(provider_id in self.live.base.providers)
         keys = body.model_fields_set & {"api_key", "api_key_env", "api_key_file"}
         encrypted = self._encrypted(body) if keys else None
@@ -111,20 +121,19 @@ class CatalogAdmin:
                 self._check_key_reference(changed)
             return changed
 
-        self._found(
-            await self.queries.update_provider(provider_id, change), "provider", provider_id
-        )
-        await self.live.reload()
+        written = await self.queries.update_provider(provider_id, change, provider_audit(caller))
+        self._found(written, "provider", provider_id)
+        await self._changed()
         return self.provider(provider_id)
 
-    async def delete_provider(self, provider_id: str) -> None:
+    async def delete_provider(self, provider_id: str, caller: Caller) -> None:
         self._refuse_read_only(provider_id in self.live.base.providers)
-        deletion = await self.queries.delete_provider(provider_id)
+        deletion = await self.queries.delete_provider(provider_id, provider_audit(caller))
         if deletion.outcome == "in_use":
             raise EntryConflict(f"provider {provider_id!r} is used by models {deletion.used_by}")
         if deletion.outcome == "not_found":
             raise EntryNotFound(f"provider {provider_id!r} not found")
-        await self.live.reload()
+        await self._changed()
 
     # -- models
 
@@ -139,17 +148,18 @@ class CatalogAdmin:
             raise EntryNotFound(f"model {model_id!r} not found")
         return ModelOut.of(entry, snapshot)
 
-    async def create_model(self, body: ModelSpec) -> ModelOut:
+    async def create_model(self, body: ModelSpec, caller: Caller) -> ModelOut:
         self._refuse_read_only(body.id in self.live.base.models)
         row = _stored_model(body)
-        written = await self.queries.insert_model(row, self.live.base.providers.keys())
+        audit = model_audit(caller, body.model_fields_set)
+        written = await self.queries.insert_model(row, self.live.base.providers.keys(), audit)
         if written == "exists":
             raise EntryConflict(f"model {body.id!r} exists")
         self._found(written, "model", body.id, provider=body.provider)
-        await self.live.reload()
+        await self._changed()
         return self.model(body.id)
 
-    async def update_model(self, model_id: str, body: ModelUpdate) -> ModelOut:
+    async def update_model(self, model_id: str, body: ModelUpdate, caller: Caller) -> ModelOut:
         self._refuse_read_only(model_id in self.live.base.models)
         changes = body.model_dump(exclude_unset=True)
 
@@ -160,15 +170,22 @@ class CatalogAdmin:
             except ValidationError as exc:
                 raise _invalid(exc) from None
 
-        written = await self.queries.update_model(model_id, change, self.live.base.providers.keys())
+        providers = self.live.base.providers.keys()
+        written = await self.queries.update_model(model_id, change, providers, model_audit(caller))
         self._found(written, "model", model_id, provider=changes.get("provider"))
-        await self.live.reload()
+        await self._changed()
         return self.model(model_id)
 
-    async def delete_model(self, model_id: str) -> None:
+    async def delete_model(self, model_id: str, caller: Caller) -> None:
         self._refuse_read_only(model_id in self.live.base.models)
-        if not await self.queries.delete_model(model_id):
+        if not await self.queries.delete_model(model_id, model_audit(caller)):
             raise EntryNotFound(f"model {model_id!r} not found")
+        await self._changed()
+
+    async def _changed(self) -> None:
+        """After a committed write: its audit event on its way, this replica's catalog read
+        again (the others hear the trigger)."""
+        self.audit_written()
         await self.live.reload()
 
     # -- checks

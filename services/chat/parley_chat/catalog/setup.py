@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -14,6 +15,7 @@ from parley_chat.catalog.live import LiveCatalog
 from parley_chat.catalog.shortcut import snapshot_from_settings
 from parley_chat.catalog.types import CatalogSnapshot
 from parley_chat.config import Settings
+from parley_chat.storage.audit import OutboxQueries
 from parley_chat.storage.catalog import CatalogQueries
 
 log = structlog.get_logger("parley_chat.catalog")
@@ -38,12 +40,17 @@ def read_only_catalog(settings: Settings) -> CatalogSnapshot:
 
 
 def build_catalog(
-    settings: Settings, engine: AsyncEngine, read_only: CatalogSnapshot
+    settings: Settings,
+    engine: AsyncEngine,
+    read_only: CatalogSnapshot,
+    outbox: OutboxQueries,
+    audit_written: Callable[[], None],
 ) -> CatalogParts:
-    """The live catalog over ``read_only`` and the stored entries, and its admin side."""
+    """The live catalog over ``read_only`` and the stored entries, and its admin side, whose
+    writes put their audit events in ``outbox`` (then call ``audit_written``)."""
     secret = settings.CATALOG_SECRET_KEY
     cipher = KeyCipher(secret.get_secret_value()) if secret else None
-    queries = CatalogQueries(engine, settings.DB_SCHEMA)
+    queries = CatalogQueries(engine, settings.DB_SCHEMA, outbox)
     live = LiveCatalog(
         read_only,
         queries,
@@ -51,4 +58,7 @@ def build_catalog(
         settings.libpq_url,
         settings.CATALOG_RELOAD_SECONDS,
     )
-    return CatalogParts(live, CatalogAdmin(live, queries, cipher, settings.CATALOG_KEY_FILES_DIR))
+    admin = CatalogAdmin(
+        live, queries, cipher, settings.CATALOG_KEY_FILES_DIR, audit_written=audit_written
+    )
+    return CatalogParts(live, admin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -45,9 +46,25 @@ Text = Annotated[
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 Tokens = Annotated[int, Field(ge=1, le=100_000_000)]
 Price = Annotated[float, Field(ge=0, le=1_000_000)]
-# As the token's ``groups`` claim will name them (groups are not defined yet: kept loose).
+# Auth's group ids (immutable slugs), as tokens and the account-changes feed name them.
+GROUP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+_GROUP_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def group_id(value: str) -> str:
+    """A group's id as auth defines it (the message does not repeat the value: it may be
+    huge or not even encodable)."""
+    if not _GROUP_ID.fullmatch(value):
+        raise ValueError(
+            "groups are group ids: 1 to 64 lower-case letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+# The pattern in the OpenAPI schema; the validator's message in a 422.
 GroupName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Storable
+    str, Field(json_schema_extra={"pattern": GROUP_ID_PATTERN}), AfterValidator(group_id)
 ]
 
 

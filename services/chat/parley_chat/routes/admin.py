@@ -1,4 +1,5 @@
-"""The admin catalog API: providers and models (admins only); logic in catalog/admin.py."""
+"""The admin catalog API: providers and models (admins only, every change audited); logic in
+catalog/admin.py."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from parley_chat.catalog.api import (
     ProviderUpdate,
 )
 from parley_chat.catalog.specs import ENTRY_ID_PATTERN, ModelSpec
-from parley_chat.deps import AdminUser, RuntimeDep
+from parley_chat.deps import AdminCaller, AdminUser, RuntimeDep
 
 FORBIDDEN = "not an admin ('admin only'), or EMAIL_NOT_VERIFIED"
 READ_ONLY = "'managed_by_file': the catalog file or the LLM_* settings define it"
@@ -64,12 +65,12 @@ async def list_providers(_admin: AdminUser, runtime: RuntimeDep) -> ProviderList
     responses=CREATED,
 )
 async def create_provider(
-    body: ProviderCreate, _admin: AdminUser, runtime: RuntimeDep
+    body: ProviderCreate, caller: AdminCaller, runtime: RuntimeDep
 ) -> ProviderOut:
     """``api_key`` is stored encrypted (needs CATALOG_SECRET_KEY); or name api_key_env or
-    api_key_file, read by every replica."""
+    api_key_file, read by every replica. Audited, as every change here."""
     with _answered():
-        return await runtime.catalog_admin.create_provider(body)
+        return await runtime.catalog_admin.create_provider(body, caller)
 
 
 @router.get("/providers/{provider_id}", response_model=ProviderOut, responses=READ)
@@ -82,10 +83,10 @@ async def get_provider(
 
 @router.patch("/providers/{provider_id}", response_model=ProviderOut, responses=CHANGED)
 async def update_provider(
-    provider_id: ProviderId, body: ProviderUpdate, _admin: AdminUser, runtime: RuntimeDep
+    provider_id: ProviderId, body: ProviderUpdate, caller: AdminCaller, runtime: RuntimeDep
 ) -> ProviderOut:
     with _answered():
-        return await runtime.catalog_admin.update_provider(provider_id, body)
+        return await runtime.catalog_admin.update_provider(provider_id, body, caller)
 
 
 @router.delete(
@@ -94,10 +95,10 @@ async def update_provider(
     responses=responses(404, 409, 422, describe={409: f"{READ_ONLY}, or models use the provider"}),
 )
 async def delete_provider(
-    provider_id: ProviderId, _admin: AdminUser, runtime: RuntimeDep
+    provider_id: ProviderId, caller: AdminCaller, runtime: RuntimeDep
 ) -> Response:
     with _answered():
-        await runtime.catalog_admin.delete_provider(provider_id)
+        await runtime.catalog_admin.delete_provider(provider_id, caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,9 +114,9 @@ async def list_models(_admin: AdminUser, runtime: RuntimeDep) -> ModelList:
 @router.post(
     "/models", response_model=ModelOut, status_code=status.HTTP_201_CREATED, responses=CREATED
 )
-async def create_model(body: ModelSpec, _admin: AdminUser, runtime: RuntimeDep) -> ModelOut:
+async def create_model(body: ModelSpec, caller: AdminCaller, runtime: RuntimeDep) -> ModelOut:
     with _answered():
-        return await runtime.catalog_admin.create_model(body)
+        return await runtime.catalog_admin.create_model(body, caller)
 
 
 @router.get("/models/{model_id}", response_model=ModelOut, responses=READ)
@@ -126,10 +127,10 @@ async def get_model(model_id: ModelId, _admin: AdminUser, runtime: RuntimeDep) -
 
 @router.patch("/models/{model_id}", response_model=ModelOut, responses=CHANGED)
 async def update_model(
-    model_id: ModelId, body: ModelUpdate, _admin: AdminUser, runtime: RuntimeDep
+    model_id: ModelId, body: ModelUpdate, caller: AdminCaller, runtime: RuntimeDep
 ) -> ModelOut:
     with _answered():
-        return await runtime.catalog_admin.update_model(model_id, body)
+        return await runtime.catalog_admin.update_model(model_id, body, caller)
 
 
 @router.delete(
@@ -137,7 +138,7 @@ async def update_model(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(404, 409, 422, describe={409: READ_ONLY}),
 )
-async def delete_model(model_id: ModelId, _admin: AdminUser, runtime: RuntimeDep) -> Response:
+async def delete_model(model_id: ModelId, caller: AdminCaller, runtime: RuntimeDep) -> Response:
     with _answered():
-        await runtime.catalog_admin.delete_model(model_id)
+        await runtime.catalog_admin.delete_model(model_id, caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,11 +3,12 @@
 from parley_chat.storage.accounts import (
     AccountQueries,
     AppliedPage,
-    ChangeRows,
+    ChangeRow,
     StoredAccount,
     StoredFeed,
 )
 from parley_chat.storage.agno_db import ChatDb
+from parley_chat.storage.audit import AuditEntry, OutboxQueries
 from parley_chat.storage.chats import (
     ChatChange,
     ChatQueries,
@@ -29,7 +30,8 @@ from parley_chat.storage.schema import migrate, warm_up
 __all__ = [
     "AccountQueries",
     "AppliedPage",
-    "ChangeRows",
+    "AuditEntry",
+    "ChangeRow",
     "ChatChange",
     "ChatDb",
     "ChatQueries",
@@ -40,6 +42,7 @@ __all__ = [
     "LeaseAttempt",
     "LeaseQueries",
     "ListCursor",
+    "OutboxQueries",
     "RunRow",
     "StoredAccount",
     "StoredFeed",

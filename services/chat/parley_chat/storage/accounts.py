@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,10 @@ class StoredAccount:
     user_id: str
     token_version: int
     deleted: bool
+    role: str
+    groups: tuple[str, ...]
+    active: bool
+    changed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -35,13 +40,34 @@ class StoredFeed:
 
 
 @dataclass(frozen=True)
-class ChangeRows:
-    """One feed page as columns, ready to bind as arrays."""
+class ChangeRow:
+    """One change of a feed page, as stored."""
 
-    user_ids: list[str]
-    token_versions: list[int]
-    deleted: list[bool]
-    changed_at: list[datetime]
+    user_id: str
+    token_version: int
+    deleted: bool
+    role: str
+    groups: list[str]
+    active: bool
+    changed_at: datetime
+
+
+def _rows_json(rows: Sequence[ChangeRow]) -> str:
+    """A page as one JSON array to bind (a list of group lists does not bind as an array)."""
+    return json.dumps(
+        [
+            {
+                "user_id": r.user_id,
+                "token_version": r.token_version,
+                "deleted": r.deleted,
+                "role": r.role,
+                "groups": r.groups,
+                "active": r.active,
+                "changed_at": r.changed_at.isoformat(),
+            }
+            for r in rows
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -58,16 +84,23 @@ class AccountQueries:
         schema = checked_schema(schema)
         states, feed = f"{schema}.{ACCOUNT_STATES}", f"{schema}.{ACCOUNT_FEED}"
         s, lt = f"{schema}.{SESSIONS}", f"{schema}.{LEASES}"
-        self._load = text(f"SELECT user_id, token_version, deleted FROM {states}")  # noqa: S608
+        columns = "user_id, token_version, deleted, role, groups, active, changed_at"
+        self._load = text(f"SELECT {columns} FROM {states}")  # noqa: S608
         self._since = text(f"SELECT since FROM {feed} WHERE id = 1")  # noqa: S608
-        # Versions only grow and a deletion is final: an old or repeated page undoes nothing.
+        # Versions only grow and a deletion is final; role, groups and the active flag are
+        # the newest change's: an old or repeated page undoes nothing.
+        newer = "EXCLUDED.changed_at >= a.changed_at"
         self._upsert = text(
-            f"INSERT INTO {states} AS a (user_id, token_version, deleted, changed_at) "  # noqa: S608
-            "SELECT * FROM unnest(CAST(:uids AS varchar[]), CAST(:versions AS bigint[]), "
-            "CAST(:deleted AS boolean[]), CAST(:changed AS timestamptz[])) "
+            f"INSERT INTO {states} AS a ({columns}) SELECT {columns} "  # noqa: S608
+            "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(user_id varchar, "
+            "token_version bigint, deleted boolean, role varchar, groups text[], "
+            "active boolean, changed_at timestamptz) "
             "ON CONFLICT (user_id) DO UPDATE SET "
             "token_version = GREATEST(a.token_version, EXCLUDED.token_version), "
             "deleted = a.deleted OR EXCLUDED.deleted, "
+            f"role = CASE WHEN {newer} THEN EXCLUDED.role ELSE a.role END, "
+            f"groups = CASE WHEN {newer} THEN EXCLUDED.groups ELSE a.groups END, "
+            f"active = CASE WHEN {newer} THEN EXCLUDED.active ELSE a.active END, "
             "changed_at = GREATEST(a.changed_at, EXCLUDED.changed_at)"
         )
         # Their chats go with their runs and leases (foreign keys cascade); each replica
@@ -87,20 +120,27 @@ class AccountQueries:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(self._load)).fetchall()
             since = (await conn.execute(self._since)).scalar()
-        accounts = [StoredAccount(r.user_id, int(r.token_version), bool(r.deleted)) for r in rows]
+        accounts = [
+            StoredAccount(
+                user_id=r.user_id,
+                token_version=int(r.token_version),
+                deleted=bool(r.deleted),
+                role=r.role,
+                groups=tuple(r.groups),
+                active=bool(r.active),
+                changed_at=r.changed_at,
+            )
+            for r in rows
+        ]
         return StoredFeed(accounts, since)
 
-    async def apply(self, changes: ChangeRows, deleted_users: Sequence[str]) -> AppliedPage:
+    async def apply(
+        self, changes: Sequence[ChangeRow], deleted_users: Sequence[str]
+    ) -> AppliedPage:
         """Store a page's changes and delete the chats of ``deleted_users``, in one commit."""
-        params = {
-            "uids": changes.user_ids,
-            "versions": changes.token_versions,
-            "deleted": changes.deleted,
-            "changed": changes.changed_at,
-        }
         async with self.engine.begin() as conn:
-            if changes.user_ids:
-                await conn.execute(self._upsert, params)
+            if changes:
+                await conn.execute(self._upsert, {"rows": _rows_json(changes)})
             if not deleted_users:
                 return AppliedPage(0, 0)
             row = (await conn.execute(self._delete_chats, {"uids": list(deleted_users)})).one()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from parley_chat.storage.audit import Audited, OutboxQueries
 from parley_chat.storage.schema import CATALOG_MODELS, CATALOG_PROVIDERS, checked_schema
 
 
@@ -68,10 +69,12 @@ _MODEL_COLUMNS = ", ".join(StoredModel.__dataclass_fields__)
 
 
 class CatalogQueries:
-    """Our SQL on the catalog tables; each write commits once and fires the change trigger."""
+    """Our SQL on the catalog tables; each write commits once, with its audit event in the
+    outbox, and fires the change trigger."""
 
-    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+    def __init__(self, engine: AsyncEngine, schema: str, outbox: OutboxQueries) -> None:
         self.engine = engine
+        self.outbox = outbox
         schema = checked_schema(schema)
         p, m = f"{schema}.{CATALOG_PROVIDERS}", f"{schema}.{CATALOG_MODELS}"
         order = "ORDER BY created_at, id"
@@ -109,7 +112,9 @@ class CatalogQueries:
             f"SELECT id FROM {m} WHERE provider_id = :id ORDER BY id LIMIT 10"  # noqa: S608
         )
         self._delete_provider = text(f"DELETE FROM {p} WHERE id = :id")  # noqa: S608
-        self._delete_model = text(f"DELETE FROM {m} WHERE id = :id RETURNING id")  # noqa: S608
+        self._delete_model = text(
+            f"DELETE FROM {m} WHERE id = :id RETURNING {_MODEL_COLUMNS}"  # noqa: S608
+        )
         # One default among stored models: marking one unmarks the others.
         self._unmark_defaults = text(
             f"UPDATE {m} SET is_default = false WHERE is_default AND id <> :id"  # noqa: S608
@@ -121,38 +126,54 @@ class CatalogQueries:
             models = (await conn.execute(self._models)).fetchall()
         return StoredCatalog(
             providers=[StoredProvider(**r._asdict()) for r in providers],
-            models=[StoredModel(**{**r._asdict(), "groups": tuple(r.groups)}) for r in models],
+            models=[_stored_model(r._asdict()) for r in models],
         )
 
-    async def insert_provider(self, provider: StoredProvider) -> Written:
+    async def insert_provider(
+        self, provider: StoredProvider, audit: Audited[StoredProvider]
+    ) -> Written:
         async with self.engine.begin() as conn:
             inserted = (await conn.execute(self._insert_provider, asdict(provider))).first()
-        return "done" if inserted else "exists"
+            if not inserted:
+                return "exists"
+            await self.outbox.add(conn, audit(None, provider))
+        return "done"
 
     async def update_provider(
-        self, provider_id: str, change: Callable[[StoredProvider], StoredProvider]
+        self,
+        provider_id: str,
+        change: Callable[[StoredProvider], StoredProvider],
+        audit: Audited[StoredProvider],
     ) -> Written:
         """Apply ``change`` to the locked row (an exception from it writes nothing)."""
         async with self.engine.begin() as conn:
             row = (await conn.execute(self._provider_for_update, {"id": provider_id})).first()
             if row is None:
                 return "not_found"
-            changed = change(StoredProvider(**row._asdict()))
+            before = StoredProvider(**row._asdict())
+            changed = change(before)
             await conn.execute(self._update_provider, asdict(changed))
+            await self.outbox.add(conn, audit(before, changed))
         return "done"
 
-    async def delete_provider(self, provider_id: str) -> ProviderDeletion:
+    async def delete_provider(
+        self, provider_id: str, audit: Audited[StoredProvider]
+    ) -> ProviderDeletion:
         async with self.engine.begin() as conn:
-            if (await conn.execute(self._provider_for_update, {"id": provider_id})).first() is None:
+            row = (await conn.execute(self._provider_for_update, {"id": provider_id})).first()
+            if row is None:
                 return ProviderDeletion("not_found", [])
             users = (await conn.execute(self._users_of_provider, {"id": provider_id})).scalars()
             used_by = [str(u) for u in users]
             if used_by:
                 return ProviderDeletion("in_use", used_by)
             await conn.execute(self._delete_provider, {"id": provider_id})
+            await self.outbox.add(conn, audit(StoredProvider(**row._asdict()), None))
         return ProviderDeletion("deleted", [])
 
-    async def insert_model(self, model: StoredModel, file_providers: Collection[str]) -> Written:
+    async def insert_model(
+        self, model: StoredModel, file_providers: Collection[str], audit: Audited[StoredModel]
+    ) -> Written:
         """Store ``model`` if its provider exists (in ``file_providers`` or stored)."""
         async with self.engine.begin() as conn:
             if not await self._provider_exists(conn, model.provider_id, file_providers):
@@ -161,6 +182,7 @@ class CatalogQueries:
                 return "exists"
             if model.is_default:
                 await conn.execute(self._unmark_defaults, {"id": model.id})
+            await self.outbox.add(conn, audit(None, model))
         return "done"
 
     async def update_model(
@@ -168,6 +190,7 @@ class CatalogQueries:
         model_id: str,
         change: Callable[[StoredModel], StoredModel],
         file_providers: Collection[str],
+        audit: Audited[StoredModel],
     ) -> Written:
         """Apply ``change`` to the locked row (an exception from it writes nothing)."""
         try:
@@ -175,19 +198,25 @@ class CatalogQueries:
                 row = (await conn.execute(self._model_for_update, {"id": model_id})).first()
                 if row is None:
                     return "not_found"
-                changed = change(StoredModel(**{**row._asdict(), "groups": tuple(row.groups)}))
+                before = _stored_model(row._asdict())
+                changed = change(before)
                 if not await self._provider_exists(conn, changed.provider_id, file_providers):
                     raise _NoProvider  # rolls the transaction back
                 await conn.execute(self._update_model, _model_params(changed))
                 if changed.is_default:
                     await conn.execute(self._unmark_defaults, {"id": changed.id})
+                await self.outbox.add(conn, audit(before, changed))
         except _NoProvider:
             return "no_provider"
         return "done"
 
-    async def delete_model(self, model_id: str) -> bool:
+    async def delete_model(self, model_id: str, audit: Audited[StoredModel]) -> bool:
         async with self.engine.begin() as conn:
-            return (await conn.execute(self._delete_model, {"id": model_id})).first() is not None
+            row = (await conn.execute(self._delete_model, {"id": model_id})).first()
+            if row is None:
+                return False
+            await self.outbox.add(conn, audit(_stored_model(row._asdict()), None))
+        return True
 
     async def _provider_exists(
         self, conn: AsyncConnection, provider_id: str, file_providers: Collection[str]
@@ -195,6 +224,10 @@ class CatalogQueries:
         if provider_id in file_providers:
             return True
         return (await conn.execute(self._lock_provider, {"id": provider_id})).first() is not None
+
+
+def _stored_model(row: dict[str, Any]) -> StoredModel:
+    return StoredModel(**{**row, "groups": tuple(row["groups"])})
 
 
 def _model_params(model: StoredModel) -> dict[str, object]:

@@ -1,0 +1,148 @@
+"""Single sign-on routes: the providers, the start of a sign-in (302 to the provider) and the
+callback (302 to ``next`` signed in, or to ``/login?sso_error=CODE``). Logic in sso/service.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, HTTPException, Query, Request, status
+from fastapi.responses import RedirectResponse
+from parley_common.openapi import responses
+
+from parley_auth import audit
+from parley_auth.deps import RuntimeDep, SessionDep
+from parley_auth.issuing import promote_listed
+from parley_auth.routes.session import secure_cookie, set_refresh_cookie, start_session
+from parley_auth.runtime import Runtime
+from parley_auth.schemas import SsoProviderRead, SsoProviders
+from parley_auth.sso.accounts import SsoRefused
+from parley_auth.sso.client import OidcClient
+from parley_auth.sso.service import CallbackQuery, record_refusal, registration_open
+from parley_auth.sso.state import STATE_COOKIE, STATE_COOKIE_PATH, STATE_TTL_SECONDS
+from parley_auth.throttle import email_key
+
+router = APIRouter(prefix="/auth/sso", tags=["sso"])
+
+# Longer than any code or state a provider sends; anything longer is not read at all.
+MAX_PARAMETER = 4096
+Parameter = Annotated[str | None, Query(max_length=MAX_PARAMETER)]
+StateCookie = Annotated[str | None, Cookie(alias=STATE_COOKIE)]
+
+
+def _redirect(description: str) -> dict[int | str, dict[str, Any]]:
+    location = {"description": "where the browser goes", "schema": {"type": "string"}}
+    return {302: {"description": description, "headers": {"Location": location}}}
+
+
+def _client(runtime: Runtime, provider_id: str) -> OidcClient:
+    client = runtime.sso.client(provider_id)
+    if client is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
+    return client
+
+
+def _failure(code: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?sso_error={code}", status_code=status.HTTP_302_FOUND)
+
+
+@router.get("/providers", response_model=SsoProviders, responses=responses(503))
+async def list_providers(runtime: RuntimeDep, session: SessionDep) -> SsoProviders:
+    """The providers to offer, and whether the password login and registration forms apply."""
+    return SsoProviders(
+        providers=[
+            SsoProviderRead(id=c.config.id, name=c.config.name)
+            for c in runtime.sso.clients.values()
+        ],
+        password_login=not runtime.settings.SSO_ONLY,
+        registration=await registration_open(session, runtime.settings),
+    )
+
+
+@router.get(
+    "/{provider_id}/login",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={
+        **_redirect("to the provider; or to /login?sso_error=SSO_FAILED if it is unusable"),
+        **responses(404, 422),
+    },
+)
+async def start_sign_in(
+    provider_id: str,
+    request: Request,
+    runtime: RuntimeDep,
+    next: Annotated[str | None, Query(max_length=2000)] = None,
+) -> RedirectResponse:
+    """Send the browser to the provider; ``next`` (a path on this site) is where it lands."""
+    client = _client(runtime, provider_id)
+    try:
+        started = await runtime.sso.start(client, next)
+    except SsoRefused as refused:
+        return _failure(refused.code)
+    response = RedirectResponse(started.url, status_code=status.HTTP_302_FOUND)
+    response.set_cookie(
+        STATE_COOKIE,
+        started.state_cookie,
+        max_age=STATE_TTL_SECONDS,
+        path=STATE_COOKIE_PATH,
+        httponly=True,
+        # Lax, not Strict: it must come along when the provider sends the browser back.
+        samesite="lax",
+        secure=secure_cookie(runtime, request),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(
+    "/{provider_id}/callback",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={
+        **_redirect(
+            "signed in: to next (refresh and device cookies set); else to /login?sso_error=CODE"
+        ),
+        **responses(404, 422, 503),
+    },
+)
+async def finish_sign_in(
+    provider_id: str,
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    code: Parameter = None,
+    state: Parameter = None,
+    error: Parameter = None,
+    state_cookie: StateCookie = None,
+) -> RedirectResponse:
+    """Where the provider sends the browser back: the same session start as a password login."""
+    client = _client(runtime, provider_id)
+    info = audit.client_info(request)
+    query = CallbackQuery(code, state, error)
+    try:
+        pending = runtime.sso.pending(client, state_cookie, query)
+        signed_in = await runtime.sso.finish(
+            session, runtime.passwords, client, pending, query, info
+        )
+    except SsoRefused as refused:
+        await session.rollback()
+        await record_refusal(session, provider_id, refused, info)
+        response = _failure(refused.code)
+    else:
+        user = signed_in.user
+        response = RedirectResponse(pending.next, status_code=status.HTTP_302_FOUND)
+        refresh_token = await start_session(
+            runtime, session, request, response, user, email_key(user.email)
+        )
+        set_refresh_cookie(runtime, request, response, refresh_token)
+        await promote_listed(session, runtime.settings, user)
+    # Spent either way (the provider takes each code once too).
+    response.delete_cookie(
+        STATE_COOKIE,
+        path=STATE_COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookie(runtime, request),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

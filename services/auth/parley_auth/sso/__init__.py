@@ -1,0 +1,1 @@
+"""Single sign-on with OpenID Connect: provider settings, the protocol, accounts and groups."""

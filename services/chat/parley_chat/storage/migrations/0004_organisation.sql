@@ -1,0 +1,26 @@
+-- Organisations ({schema} is DB_SCHEMA). Idempotent.
+
+-- Auth's feed now carries each account's role, groups and active flag (as of changed_at):
+-- the token check uses them for tokens issued before that change. Rows stored by an older
+-- chat read as a member without groups, active, which is what an older auth said.
+ALTER TABLE {schema}.parley_account_states
+    ADD COLUMN IF NOT EXISTS role varchar(16) NOT NULL DEFAULT 'member',
+    ADD COLUMN IF NOT EXISTS groups text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN IF NOT EXISTS active boolean NOT NULL DEFAULT true;
+
+-- Audit events of catalog changes, written in the change's own transaction and forwarded
+-- in id order to auth's audit log (POST /auth/internal/audit) by a background task, which
+-- deletes each row once auth answered 204. Never a key, a token or message content here.
+CREATE TABLE IF NOT EXISTS {schema}.parley_audit_outbox (
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    kind varchar(64) NOT NULL,
+    actor_id varchar(255),
+    actor_email varchar(320),
+    target_type varchar(32),
+    target_id varchar(200),
+    target_label varchar(320),
+    client_ip varchar(64),
+    user_agent varchar(300),
+    detail jsonb NOT NULL DEFAULT '{}'
+);
