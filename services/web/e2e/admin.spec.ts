@@ -140,11 +140,11 @@ test("an admin groups a member and grants the group a model; deactivation ends t
   // if the page's own token refresh came first, that the session has ended).
   if (!member.page.url().includes("/login")) await send(member.page, "Am I still here?");
   await expect(member.page).toHaveURL(/\/login/, { timeout: Math.max(1_000, deactivatedAt + PROMISED_MS - Date.now()) });
-  await expect(member.page.getByRole("alert")).toHaveText(/deactivated|session has ended/);
+  await expect(member.page.getByRole("main").getByRole("alert")).toHaveText(/deactivated|session has ended/);
   await screenshot(member.page, "42-deactivated-member");
 
   // And they cannot log in again.
   await logIn(member.page, member.email);
-  await expect(member.page.getByRole("alert")).toBeVisible();
+  await expect(member.page.getByRole("main").getByRole("alert")).toBeVisible();
   await expect(member.page).toHaveURL(/\/login/);
 });

@@ -49,7 +49,7 @@ test("a provider that has not confirmed the email is refused with a clear messag
   await signInAtProvider(page, login);
 
   await expect(page).toHaveURL(/\/login\?sso_error=SSO_EMAIL_NOT_VERIFIED/);
-  await expect(page.getByRole("alert")).toHaveText(/has not confirmed your email address/);
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText(/has not confirmed your email address/);
   // Nobody is signed in.
   await page.goto("/chats");
   await expect(page).toHaveURL(/\/login/);

@@ -15,7 +15,7 @@ import { Button } from "@/components/ui/button";
 import { CardContent, CardFooter } from "@/components/ui/card";
 import type { SignOutReason } from "@/lib/auth-session";
 import { ApiError, describeError, hasCode, tooManyAttempts } from "@/lib/errors";
-import { ssoErrorMessage } from "@/lib/sso";
+import { loginPage, ssoErrorMessage } from "@/lib/sso";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, safeNextPath, validateEmail, validatePassword } from "@/lib/validation";
 
 type Mode = "login" | "register";
@@ -78,15 +78,15 @@ export function AuthForm({ mode }: { mode: Mode }) {
   // A failed single sign-on comes back here as /login?sso_error=CODE.
   const ssoError = isLogin ? ssoErrorMessage(params.get("sso_error")) : null;
   const providers = options?.providers ?? [];
-  const passwordForm = !!options?.password_login && (isLogin || options.registration);
-  const showOtherLink = isLogin ? !!options?.password_login && options.registration : true;
+  const shown = options ? loginPage(options, mode) : null;
+  const passwordForm = !!shown?.passwordForm;
   const notices = (
     <>
       {ssoError && <FormAlert>{ssoError}</FormAlert>}
       {sessionNotice && !shownServerError && !ssoError && <FormAlert kind="notice">{sessionNotice}</FormAlert>}
     </>
   );
-  const otherLink = showOtherLink && (
+  const otherLink = shown?.otherLink && (
     <p className="text-sm text-muted-foreground">
       {isLogin ? "New to Parley? " : "Already have an account? "}
       <Link href={otherHref} className="font-medium text-foreground underline underline-offset-4">
@@ -190,7 +190,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
           ) : (
             <CardFooter className="mt-6 flex-col gap-4">
               {providers.length === 0 && notices}
-              {!isLogin && (
+              {shown?.registrationClosed && (
                 <p className="text-sm text-muted-foreground" data-testid="registration-closed">
                   {options.password_login
                     ? "This server does not take new accounts. Ask its administrator for one."

@@ -1,21 +1,27 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { KeyRound } from "lucide-react";
+import { useEffect, useState } from "react";
 
 import { Button } from "@/components/ui/button";
-import { queryKeys } from "@/lib/query-keys";
 import { fetchLoginOptions, ssoLoginHref, type LoginOptions, type SsoProvider } from "@/lib/sso";
 
-/** What the login and register pages offer; pending until the auth service has said. */
+/**
+ * What the login and register pages offer; undefined until the auth service has said. Read on
+ * each mount, outside the query cache: the cache is cleared whenever nobody is signed in, which
+ * is exactly when these pages show.
+ */
 export function useLoginOptions(): { options: LoginOptions | undefined; pending: boolean } {
-  const query = useQuery({
-    queryKey: queryKeys.loginOptions(),
+  const [options, setOptions] = useState<LoginOptions | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
     // fetchLoginOptions never throws: an absent or failing route means the password form alone.
-    queryFn: () => fetchLoginOptions((input, init) => fetch(input, init)),
-    staleTime: 5 * 60_000,
-  });
-  return { options: query.data, pending: query.isPending };
+    void fetchLoginOptions((input, init) => fetch(input, init)).then((found) => live && setOptions(found));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return { options, pending: options === undefined };
 }
 
 /**

@@ -14,8 +14,6 @@ export const queryKeys = {
   chat: (chatId: string | null) => ["chat", chatId] as const,
   /** The models this user may pick (`GET /api/models`). */
   models: () => ["models"] as const,
-  /** What the login page offers: single sign-on providers, password form, register link. */
-  loginOptions: () => ["login-options"] as const,
   /**
    * The admin console's data, all under ["admin"] so one invalidation can refresh the console;
    * none of it is kept for a member (the session's end clears the whole cache).

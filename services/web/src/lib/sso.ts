@@ -80,3 +80,22 @@ export function ssoErrorMessage(code: string | null | undefined): string | null 
   if (!code) return null;
   return SSO_ERRORS[code] ?? SSO_ERRORS.SSO_FAILED!;
 }
+
+/** What the login or register page shows under these options. */
+export interface LoginPage {
+  /** The email and password form (with "Forgot password?" on the login page). */
+  passwordForm: boolean;
+  /** The link to the other page: "Create an account" on login, "Log in" on register. */
+  otherLink: boolean;
+  /** The register page has no form: say why instead. */
+  registrationClosed: boolean;
+}
+
+export function loginPage(options: LoginOptions, mode: "login" | "register"): LoginPage {
+  const passwordForm = options.password_login && (mode === "login" || options.registration);
+  return {
+    passwordForm,
+    otherLink: mode === "register" || (options.password_login && options.registration),
+    registrationClosed: mode === "register" && !passwordForm,
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { fetchLoginOptions, parseLoginOptions, PASSWORD_ONLY, ssoErrorMessage, ssoLoginHref } from "@/lib/sso";
+import { fetchLoginOptions, loginPage, parseLoginOptions, PASSWORD_ONLY, ssoErrorMessage, ssoLoginHref } from "@/lib/sso";
 
 import { FakeServer, json } from "./fake-server";
 
@@ -45,5 +45,18 @@ describe("login options", () => {
     expect(ssoErrorMessage("SSO_STATE_INVALID")).toMatch(/start again/);
     expect(ssoErrorMessage("SSO_FAILED")).toMatch(/did not work/);
     expect(ssoErrorMessage("<script>")).toBe(ssoErrorMessage("SSO_FAILED"));
+  });
+
+  it("hides the password form and the register link on an SSO-only server", () => {
+    const ssoOnly = { providers: [{ id: "corp", name: "Corp" }], password_login: false, registration: false };
+    expect(loginPage(ssoOnly, "login")).toEqual({ passwordForm: false, otherLink: false, registrationClosed: false });
+    expect(loginPage(ssoOnly, "register")).toEqual({ passwordForm: false, otherLink: true, registrationClosed: true });
+  });
+
+  it("hides only the register link when the server takes no new accounts", () => {
+    const closed = { ...PASSWORD_ONLY, registration: false };
+    expect(loginPage(closed, "login")).toEqual({ passwordForm: true, otherLink: false, registrationClosed: false });
+    expect(loginPage(closed, "register").registrationClosed).toBe(true);
+    expect(loginPage(PASSWORD_ONLY, "login")).toEqual({ passwordForm: true, otherLink: true, registrationClosed: false });
   });
 });
