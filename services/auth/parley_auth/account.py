@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import structlog
 from fastapi_users import exceptions
 
+from parley_auth import audit
 from parley_auth.account_changes import end_sessions
 from parley_auth.emails import canonical_email
 from parley_auth.models import User
@@ -28,7 +29,9 @@ class AccountUpdate:
     refresh_token: str | None
 
 
-async def update_account(manager: UserManager, user: User, change: MeUpdate) -> AccountUpdate:
+async def update_account(
+    manager: UserManager, user: User, change: MeUpdate, client: audit.ClientInfo
+) -> AccountUpdate:
     """Apply ``change``; raises CurrentPasswordInvalid, InvalidPasswordException or
     UserAlreadyExists before anything is written."""
     if change.password is None and change.email is None:
@@ -46,14 +49,24 @@ async def update_account(manager: UserManager, user: User, change: MeUpdate) -> 
 
     session = manager.session
     refresh_token = None
+    actor, target = audit.Actor.of(user), audit.Target.user(user)
     if change.password is not None:
         await manager.release_connection()
         user.hashed_password = await manager.passwords.hash_async(change.password)
         session.add(user)
         await session.flush()
         await end_sessions(session, user.id)
+        await audit.record(session, "password.changed", actor=actor, target=target, client=client)
     if new_email is not None and changes_address:
         user.pending_email = new_email
+        await audit.record(
+            session,
+            "email.change_requested",
+            actor=actor,
+            target=target,
+            client=client,
+            detail={"to": new_email},
+        )
     elif new_email is not None:
         # The same mailbox written differently (letter case): nothing to verify.
         user.email, user.pending_email = new_email, None
@@ -70,14 +83,31 @@ async def update_account(manager: UserManager, user: User, change: MeUpdate) -> 
     return AccountUpdate(user, refresh_token)
 
 
-async def delete_account(manager: UserManager, user: User, current_password: str) -> None:
+async def delete_account(
+    manager: UserManager, user: User, current_password: str, client: audit.ClientInfo
+) -> None:
     """Delete the account and its sessions; chat deletes its chats from the feed."""
     if not await manager.password_matches(user, current_password):
         raise CurrentPasswordInvalid
+    # Committed by the deletion itself.
+    await audit.record(
+        manager.session,
+        "user.deleted",
+        actor=audit.Actor.of(user),
+        target=audit.Target.user(user),
+        client=client,
+    )
     await manager.delete(user)
 
 
-async def log_out_everywhere(manager: UserManager, user: User) -> None:
+async def log_out_everywhere(manager: UserManager, user: User, client: audit.ClientInfo) -> None:
     await end_sessions(manager.session, user.id)
+    await audit.record(
+        manager.session,
+        "sessions.revoked",
+        actor=audit.Actor.of(user),
+        target=audit.Target.user(user),
+        client=client,
+    )
     await manager.session.commit()
     log.info("user.sessions_ended", user_id=str(user.id), by="logout-all")

@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from parley_common.background import BackgroundWork
 from parley_common.body_limit import BodyLimitMiddleware
@@ -22,18 +22,32 @@ from parley_common.middleware import RequestMiddleware, RouteTemplates, internal
 from parley_common.openapi import declare, has_body
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from parley_auth.audit import remember_actor
 from parley_auth.config import Settings, with_development_secrets
 from parley_auth.db import create_engine, create_sessionmaker
-from parley_auth.deps import fastapi_users
+from parley_auth.deps import CurrentSuperuser, fastapi_users
 from parley_auth.devices import DeviceCookies, session_secret
 from parley_auth.housekeeping import purge_forever
 from parley_auth.keys import load_signing_keys
 from parley_auth.mail import Mailer, build_mailer
 from parley_auth.origins import AllowedOrigins
+from parley_auth.paging import INVALID_CURSOR, InvalidCursor
 from parley_auth.passwords import AsyncPasswordHelper
 from parley_auth.rate_limits import MAIL_LIMITS, TOKEN_LIMIT, limit_route
 from parley_auth.refresh import RefreshTokens
-from parley_auth.routes import account, health, internal, jwks, register, session, sso
+from parley_auth.refusals import Refused
+from parley_auth.routes import (
+    account,
+    admin_groups,
+    admin_settings,
+    admin_users,
+    health,
+    internal,
+    jwks,
+    register,
+    session,
+    sso,
+)
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import UserRead, UserUpdate
 from parley_auth.sso.only import guard_route
@@ -75,6 +89,19 @@ def build_runtime(settings: Settings, mailer: Mailer | None = None) -> Runtime:
     )
 
 
+async def remember_superuser(request: Request, admin: CurrentSuperuser) -> None:
+    remember_actor(request, admin)
+
+
+async def _refused(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Refused)
+    return JSONResponse({"detail": error.code}, status_code=error.status)
+
+
+async def _invalid_cursor(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": INVALID_CURSOR}, status_code=422)
+
+
 def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     """The auth service; refuses production settings with dev secrets (SettingsError)."""
     configure_logging(settings.LOG_LEVEL, settings.LOG_JSON)
@@ -95,11 +122,7 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("auth.started", env=settings.ENV, kids=[k.kid for k in runtime.access_tokens.keys])
         housekeeping = asyncio.create_task(
-            purge_forever(
-                runtime.sessionmaker,
-                timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS),
-                settings.PURGE_INTERVAL_SECONDS,
-            ),
+            purge_forever(runtime.sessionmaker, settings),
             name="housekeeping",
         )
         try:
@@ -142,12 +165,17 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
     # Before fastapi-users' users router, whose /me routes are dropped below.
     app.include_router(account.router)
     app.include_router(internal.router)
+    app.include_router(admin_users.router)
+    app.include_router(admin_groups.router)
+    app.include_router(admin_settings.router)
     superuser_routes = fastapi_users.get_users_router(UserRead, UserUpdate)
     superuser_routes.routes = [
         route
         for route in superuser_routes.routes
         if not (isinstance(route, APIRoute) and route.path == "/me")
     ]
+    # Our UserManager hooks audit these routes' changes with the acting superuser.
+    superuser_routes.dependencies.append(Depends(remember_superuser))
     # fastapi-users declares its own statuses; ours come on top: the body limit, the database.
     for router, prefix, tags in (
         (reset_router, "/auth", ["auth"]),
@@ -159,6 +187,8 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
         app.include_router(router, prefix=prefix, tags=list(tags))
 
     add_database_error_handlers(app, __name__)
+    app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(InvalidCursor, _invalid_cursor)
     app.add_exception_handler(Exception, internal_error_handler("Internal Server Error", __name__))
 
     # Outside the routes (authentication, validation), inside CORS and the request middleware,
@@ -169,7 +199,7 @@ def create_app(settings: Settings, *, mailer: Mailer | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.CORS_ORIGINS,
             allow_credentials=True,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
         )
     app.add_middleware(

@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from parley_auth.emails import canonical_email
 from parley_auth.models import AuditEvent, User
 
 USER_AGENT_MAX = 300
@@ -86,3 +88,38 @@ async def record(
             detail=dict(detail or {}),
         )
     )
+
+
+async def record_refused_login(
+    session: AsyncSession,
+    kind: str,
+    login_name: str,
+    client: ClientInfo,
+    detail: Mapping[str, object],
+) -> None:
+    """login.failed or login.throttled against the account ``login_name`` names (when one
+    does); an unknown name is kept only when it looks like an address, since a password typed
+    into the email field must not land in the log. The caller commits."""
+    canonical = canonical_email(login_name)
+    user = await session.scalar(select(User).where(User.email_canonical == canonical))
+    if user is not None:
+        target = Target.user(user)
+    else:
+        target = Target("user", None, canonical if "@" in canonical else None)
+    await record(session, kind, actor=None, target=target, client=client, detail=detail)
+
+
+# The superuser routes fastapi-users serves (/auth/users/{id}) run our UserManager hooks, which
+# do not see who called: a dependency of that router keeps the caller here for them.
+_ACTOR_STATE = "audit_actor"
+
+
+def remember_actor(request: HTTPConnection, user: User) -> None:
+    setattr(request.state, _ACTOR_STATE, Actor.of(user))
+
+
+def remembered_actor(request: HTTPConnection | None) -> Actor | None:
+    if request is None:
+        return None
+    actor = getattr(request.state, _ACTOR_STATE, None)
+    return actor if isinstance(actor, Actor) else None

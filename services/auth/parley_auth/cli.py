@@ -30,7 +30,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from parley_auth.users import set_superuser
+    from parley_auth.promotion import set_superuser
 
     settings = Settings()
     if not asyncio.run(set_superuser(settings, args.email, not args.revoke)):
@@ -49,7 +49,8 @@ def _purge(args: argparse.Namespace) -> int:
         return 0
     print(
         f"purged {purged.refresh_tokens} refresh tokens, {purged.throttle_rows} throttle rows,"
-        f" {purged.rate_limit_rows} rate-limit rows, {purged.invites} invites"
+        f" {purged.rate_limit_rows} rate-limit rows, {purged.invites} invites,"
+        f" {purged.audit_events} audit events"
     )
     return 0
 
@@ -98,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     promote.set_defaults(handler=_promote)
 
     purge = commands.add_parser(
-        "purge", help="delete expired refresh tokens, idle throttle rows, expired invites"
+        "purge",
+        help="delete expired refresh tokens, idle throttle rows, expired invites, old audit events",
     )
     purge.set_defaults(handler=_purge)
 

@@ -11,7 +11,8 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley_auth.models import Invite
+from parley_auth import audit
+from parley_auth.models import Invite, User
 
 
 def code_hash(code: str) -> str:
@@ -38,8 +39,9 @@ async def create_invite(
     note: str | None,
     expires_in_days: int | None,
     max_uses: int,
+    client: audit.ClientInfo | None = None,
 ) -> NewInvite:
-    """A new invite; commits."""
+    """A new invite (audited without its code); commits."""
     code = secrets.token_urlsafe(16)
     invite = Invite(
         id=uuid.uuid4(),
@@ -55,6 +57,15 @@ async def create_invite(
         invite.expires_at = await session.scalar(
             select(func.now() + timedelta(days=expires_in_days))
         )
+    creator = await session.get(User, created_by)
+    await audit.record(
+        session,
+        "invite.created",
+        actor=audit.Actor.of(creator) if creator else audit.Actor(created_by),
+        target=audit.Target("invite", str(invite.id), note),
+        client=client,
+        detail={"max_uses": max_uses, "expires_in_days": expires_in_days},
+    )
     await session.commit()
     await session.refresh(invite)
     return NewInvite(invite, code)
@@ -65,11 +76,24 @@ async def list_invites(session: AsyncSession) -> list[Invite]:
     return list(rows.all())
 
 
-async def delete_invite(session: AsyncSession, invite_id: uuid.UUID) -> bool:
-    """Whether an invite was deleted; commits."""
-    deleted = await session.scalar(
-        delete(Invite).where(Invite.id == invite_id).returning(Invite.id)
-    )
+async def delete_invite(
+    session: AsyncSession,
+    invite_id: uuid.UUID,
+    admin: User,
+    client: audit.ClientInfo | None = None,
+) -> bool:
+    """Whether an invite was deleted (audited); commits."""
+    deleted = (
+        await session.execute(delete(Invite).where(Invite.id == invite_id).returning(Invite.note))
+    ).first()
+    if deleted is not None:
+        await audit.record(
+            session,
+            "invite.revoked",
+            actor=audit.Actor.of(admin),
+            target=audit.Target("invite", str(invite_id), deleted.note),
+            client=client,
+        )
     await session.commit()
     return deleted is not None
 

@@ -168,6 +168,13 @@ class RefreshTokens:
         )
         return len(result.all())
 
+    async def owner_of(self, session: AsyncSession, token: str) -> uuid.UUID | None:
+        """The account ``token`` was issued to, if it is one of ours (used or not)."""
+        owner: uuid.UUID | None = await session.scalar(
+            select(RefreshToken.user_id).where(RefreshToken.token_hash == digest(token))
+        )
+        return owner
+
     async def revoke_family_of(self, session: AsyncSession, token: str) -> None:
         """Logout: revoke the family of ``token`` if it is one of ours; commits."""
         family_id = await session.scalar(

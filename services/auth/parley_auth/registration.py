@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from fastapi_users import exceptions
 from sqlalchemy.exc import IntegrityError
 
-from parley_auth.emails import canonical_domain, canonical_email
+from parley_auth import audit
+from parley_auth.emails import canonical_email
 from parley_auth.invites import invite_usable, redeem_invite
 from parley_auth.models import User
 from parley_auth.schemas import RegisterRequest, UserRead
+from parley_auth.site_settings import registration_policy
 from parley_auth.user_mails import send_registration_attempt_mail
 from parley_auth.users import UserManager
 
@@ -32,24 +34,23 @@ class RegistrationRefused(Exception):
         self.code = code
 
 
-async def register(manager: UserManager, request: RegisterRequest) -> UserRead:
+async def register(
+    manager: UserManager, request: RegisterRequest, client: audit.ClientInfo | None = None
+) -> UserRead:
     """A new account, or (concealing) a look-alike answer; raises RegistrationRefused,
     InvalidPasswordException, or UserAlreadyExists (when not concealing)."""
     runtime = manager.runtime
-    settings = runtime.settings
     email = str(request.email)
     canonical = canonical_email(email)
     session = manager.session
-    if settings.REGISTRATION == "closed":
+    # What an admin saved (site_settings), else REGISTRATION / REGISTRATION_DOMAINS.
+    policy = await registration_policy(session, runtime.settings)
+    if policy.mode == "closed":
         raise RegistrationRefused(REGISTRATION_CLOSED)
-    if settings.REGISTRATION == "domains":
-        allowed = {canonical_domain(domain) for domain in settings.REGISTRATION_DOMAINS}
-        if canonical.rpartition("@")[2] not in allowed:
-            raise RegistrationRefused(REGISTRATION_DOMAIN_NOT_ALLOWED)
+    if policy.mode == "domains" and canonical.rpartition("@")[2] not in policy.domains:
+        raise RegistrationRefused(REGISTRATION_DOMAIN_NOT_ALLOWED)
     invite_code = (request.invite_code or "").strip()
-    if settings.REGISTRATION == "invite" and not (
-        invite_code and await invite_usable(session, invite_code)
-    ):
+    if policy.mode == "invite" and not (invite_code and await invite_usable(session, invite_code)):
         raise RegistrationRefused(INVITE_CODE_INVALID)
     await manager.validate_password(request.password, request)  # type: ignore[arg-type]
 
@@ -70,10 +71,18 @@ async def register(manager: UserManager, request: RegisterRequest) -> UserRead:
         is_verified=False,
     )
     try:
-        if settings.REGISTRATION == "invite" and not await redeem_invite(session, invite_code):
+        if policy.mode == "invite" and not await redeem_invite(session, invite_code):
             await session.rollback()  # used up or deleted since the check above
             raise RegistrationRefused(INVITE_CODE_INVALID)
         session.add(user)
+        await audit.record(
+            session,
+            "user.registered",
+            actor=audit.Actor.of(user),
+            target=audit.Target.user(user),
+            client=client,
+            detail={"invite": True} if policy.mode == "invite" else {},
+        )
         await session.commit()
     except IntegrityError:
         # Lost a race against a registration of the same address.

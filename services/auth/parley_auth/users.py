@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -11,19 +12,20 @@ from fastapi import Request
 from fastapi.security import OAuth2PasswordRequestForm
 from fastapi_users import BaseUserManager, UUIDIDMixin, exceptions, schemas
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
-from sqlalchemy import column, select, table, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley_auth import audit
 from parley_auth.account_changes import end_sessions, record_account_change
-from parley_auth.config import Settings
-from parley_auth.db import create_engine
 from parley_auth.emails import canonical_email
 from parley_auth.links import EMAIL_CHANGE_AUDIENCE, RESET_AUDIENCE, VERIFY_AUDIENCE, read_link
 from parley_auth.mail import verify_mail
 from parley_auth.models import User
 from parley_auth.password_policy import MAX_PASSWORD_LENGTH, password_problem
 from parley_auth.runtime import Runtime
+from parley_auth.user_events import client_of as _client
+from parley_auth.user_events import record_later, superuser_update_events
 from parley_auth.user_mails import send_reset_mail
 
 __all__ = ["MAX_PASSWORD_LENGTH", "UserDatabase", "UserManager", "check_password"]
@@ -78,6 +80,25 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     def session(self) -> AsyncSession:
         return self.user_db.session
 
+    async def _record(
+        self,
+        kind: str,
+        user: User,
+        request: Request | None,
+        detail: Mapping[str, object] | None = None,
+        *,
+        actor: audit.Actor | None = None,
+    ) -> None:
+        """An event about ``user``, by ``actor`` (default: the user), added to the session."""
+        await audit.record(
+            self.session,
+            kind,
+            actor=actor or audit.Actor.of(user),
+            target=audit.Target.user(user),
+            client=_client(request),
+            detail=detail,
+        )
+
     async def release_connection(self) -> None:
         """End the (read) transaction so no pooled connection waits on a ~150 ms hash."""
         await self.session.commit()
@@ -112,10 +133,20 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     async def forgot_password(self, user: User, request: Request | None = None) -> None:
         if not user.is_active:
             raise exceptions.UserInactive
-        # Hashing and mailing happen after the response: known and unknown emails answer alike.
+        # Hashing, mailing and the audit event happen after the response: known and unknown
+        # emails answer alike.
         self.runtime.background.spawn(
             send_reset_mail(self.runtime, user.id, user.email, user.hashed_password),
             name="forgot-password-mail",
+        )
+        self.runtime.background.spawn(
+            record_later(
+                self.runtime,
+                "password.reset_requested",
+                target=audit.Target.user(user),
+                client=_client(request),
+            ),
+            name="forgot-password-audit",
         )
 
     async def reset_password(
@@ -145,6 +176,7 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
                 raise exceptions.InvalidVerifyToken
             if user.is_verified:
                 raise exceptions.UserAlreadyVerified
+            await self._record("email.verified", user, request)  # committed by the update
             verified = await self.user_db.update(user, {"is_verified": True})
             await self.on_after_verify(verified, request)
             return verified
@@ -165,6 +197,8 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             if user.email_canonical == wanted and user.is_verified:
                 raise exceptions.UserAlreadyVerified
             raise exceptions.InvalidVerifyToken
+        detail = {"from": user.email, "to": user.pending_email}
+        await self._record("email.changed", user, request, detail)  # committed by the update
         try:
             changed = await self.user_db.update(
                 user, {"email": user.pending_email, "pending_email": None, "is_verified": True}
@@ -205,25 +239,31 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     async def on_after_update(
         self, user: User, update_dict: dict[str, Any], request: Request | None = None
     ) -> None:
-        # A new password or a deactivation (superuser PATCH) ends every session; a role change
-        # or reactivation only goes to the feed.
+        # Only fastapi-users' superuser PATCH /auth/users/{id} comes here. A new password or a
+        # deactivation ends every session; a role change or reactivation only goes to the feed.
+        actor = audit.remembered_actor(request)
+        for kind, changed in superuser_update_events(update_dict):
+            await self._record(kind, user, request, {"to": changed}, actor=actor)
         if update_dict.get("password") is not None or update_dict.get("is_active") is False:
             await end_sessions(self.session, user.id)
-            await self.session.commit()
             log.info("user.sessions_ended", user_id=str(user.id), by="update")
         elif "is_active" in update_dict or "is_superuser" in update_dict:
             await record_account_change(self.session, user.id, end_sessions=False)
-            await self.session.commit()
+        await self.session.commit()
 
     async def on_before_delete(self, user: User, request: Request | None = None) -> None:
         # Committed together with the deletion (user_db.delete commits): chat learns of it.
         await end_sessions(self.session, user.id, deleted=True)
+        actor = audit.remembered_actor(request)
+        if actor is not None:  # the superuser route; our own callers record their event
+            await self._record("user.deleted", user, request, actor=actor)
 
     async def on_after_delete(self, user: User, request: Request | None = None) -> None:
         log.info("user.deleted", user_id=str(user.id))
 
     async def on_after_reset_password(self, user: User, request: Request | None = None) -> None:
         await end_sessions(self.session, user.id)
+        await self._record("password.reset", user, request)
         await self.session.commit()
         await self.runtime.throttle.clear(self.session, user.email)
         log.info("user.password_reset", user_id=str(user.id))
@@ -238,20 +278,3 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
 
     async def on_after_verify(self, user: User, request: Request | None = None) -> None:
         log.info("user.verified", user_id=str(user.id))
-
-
-async def set_superuser(settings: Settings, email: str, value: bool) -> bool:
-    """Grant or revoke the superuser flag of the account ``email`` (compared canonically)."""
-    engine = create_engine(settings)
-    try:
-        async with engine.begin() as conn:
-            users = table("users", column("id"), column("email_canonical"), column("is_superuser"))
-            result = await conn.execute(
-                update(users)
-                .where(users.c.email_canonical == canonical_email(email))
-                .values(is_superuser=value)
-                .returning(users.c.id)
-            )
-            return result.first() is not None
-    finally:
-        await engine.dispose()

@@ -30,14 +30,24 @@ def documented() -> list[Operation]:
 def test_every_route_with_a_body_declares_the_body_limit_and_validation(
     documented: list[Operation],
 ) -> None:
-    expected = {"POST /auth/login", "POST /auth/register", "PATCH /auth/users/me"}
+    expected = {
+        "POST /auth/login",
+        "POST /auth/register",
+        "PATCH /auth/users/me",
+        "PATCH /auth/admin/users/{user_id}",
+        "POST /auth/admin/groups",
+        "PATCH /auth/admin/groups/{group_id}",
+        "PUT /auth/admin/registration",
+        "POST /auth/internal/audit",
+    }
     assert_bodies_declare_limit_and_validation(documented, expected)
 
 
 def test_every_authenticated_route_declares_401(documented: list[Operation]) -> None:
     authenticated = [op for op in documented if op.doc.get("security")]
-    # me (3), logout-all, users/{id} (3), invites (3)
-    assert len(authenticated) == 10
+    # me (3), logout-all, users/{id} (3), invites (3), admin: users (5), groups (7),
+    # registration (2), audit (1)
+    assert len(authenticated) == 25
     for op in authenticated:
         assert "401" in op.statuses, op.label
         assert op.media_types(401) == {"application/json"}, op.label
@@ -62,3 +72,11 @@ def test_every_error_has_a_json_body(documented: list[Operation]) -> None:
         for status in op.statuses:
             if int(status) >= 400:
                 assert op.media_types(int(status)) == {"application/json"}, (op.label, status)
+
+
+def test_every_admin_route_declares_403(documented: list[Operation]) -> None:
+    admin = [op for op in documented if " /auth/admin/" in op.label]
+    assert len(admin) == 15
+    for op in admin:
+        assert {"401", "403"} <= op.statuses, op.label
+        assert op.doc["tags"] == ["admin"], op.label

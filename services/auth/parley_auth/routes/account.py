@@ -13,6 +13,7 @@ from parley_auth.account import (
     log_out_everywhere,
     update_account,
 )
+from parley_auth.audit import client_info
 from parley_auth.deps import CurrentUser, RuntimeDep, UserManagerDep
 from parley_auth.rate_limits import ACCOUNT_LIMIT, LIMITED_DESCRIPTION
 from parley_auth.routes.session import clear_refresh_cookie, set_refresh_cookie
@@ -67,7 +68,7 @@ async def update_me(
     if change.password is not None:
         refuse_passwords(runtime.settings)
     try:
-        updated = await update_account(manager, user, change)
+        updated = await update_account(manager, user, change, client_info(request))
     except CurrentPasswordInvalid:
         raise _current_password_invalid() from None
     except exceptions.InvalidPasswordException as invalid:
@@ -103,7 +104,7 @@ async def delete_me(
 ) -> Response:
     """Delete the account for good (its chats follow through the account-change feed)."""
     try:
-        await delete_account(manager, user, body.current_password)
+        await delete_account(manager, user, body.current_password, client_info(request))
     except CurrentPasswordInvalid:
         raise _current_password_invalid() from None
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -116,7 +117,7 @@ async def logout_all(
     request: Request, user: CurrentUser, manager: UserManagerDep, runtime: RuntimeDep
 ) -> Response:
     """End every session of the account: refresh tokens revoked, access tokens refused."""
-    await log_out_everywhere(manager, user)
+    await log_out_everywhere(manager, user, client_info(request))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_refresh_cookie(runtime, request, response)
     return response

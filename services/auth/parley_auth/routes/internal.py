@@ -1,4 +1,5 @@
-"""Service-to-service routes (not routed by the gateway): the account-change feed for chat."""
+"""Service-to-service routes (not routed by the gateway): the account-change feed chat polls,
+and the audit events chat forwards."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import hmac
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from parley_common.openapi import responses
 
 from parley_auth.account_changes import changes_since
+from parley_auth.admin_schemas import InternalAuditEvent
+from parley_auth.audit_log import add_forwarded
 from parley_auth.deps import RuntimeDep, SessionDep
 from parley_auth.schemas import AccountChangeRead, AccountChanges
 
@@ -60,3 +63,20 @@ async def account_changes(
         now=page.now,
         more=page.more,
     )
+
+
+@router.post(
+    "/audit",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(require_service_token)],
+    responses=responses(404, 413, 422),
+)
+async def forwarded_audit_event(body: InternalAuditEvent, session: SessionDep) -> Response:
+    """Store one audit event from chat (``kind`` catalog.*). Chat's outbox sends each event
+    until it gets this 204: an answer lost on the way means the event is stored twice."""
+    if body.at.tzinfo is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="at needs a time zone (RFC 3339)"
+        )
+    await add_forwarded(session, body)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

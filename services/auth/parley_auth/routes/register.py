@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi_users import exceptions
 from fastapi_users.router.common import ErrorCode
 from parley_common.openapi import ErrorBody, responses
 
+from parley_auth.audit import client_info
 from parley_auth.deps import CurrentSuperuser, SessionDep, UserManagerDep
 from parley_auth.invites import create_invite, delete_invite, list_invites
 from parley_auth.rate_limits import LIMITED_DESCRIPTION, REGISTER_LIMIT
@@ -61,10 +62,12 @@ router = APIRouter(prefix="/auth", responses=responses(503))
         ),
     },
 )
-async def register_account(body: RegisterRequest, manager: UserManagerDep) -> UserRead:
-    """Create an account (``invite_code`` when REGISTRATION=invite)."""
+async def register_account(
+    body: RegisterRequest, request: Request, manager: UserManagerDep
+) -> UserRead:
+    """Create an account (``invite_code`` when registration is by invite)."""
     try:
-        return await register(manager, body)
+        return await register(manager, body, client_info(request))
     except RegistrationRefused as refused:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=refused.code) from None
     except exceptions.InvalidPasswordException as invalid:
@@ -92,15 +95,16 @@ invites = APIRouter(
     responses=responses(413, 422),
 )
 async def make_invite(
-    body: InviteCreate, admin: CurrentSuperuser, session: SessionDep
+    body: InviteCreate, request: Request, admin: CurrentSuperuser, session: SessionDep
 ) -> NewInviteRead:
-    """A new invite code: shown in this answer only (stored as a hash)."""
+    """A new invite code: shown in this answer only (stored as a hash, never audited)."""
     made = await create_invite(
         session,
         created_by=admin.id,
         note=body.note,
         expires_in_days=body.expires_in_days,
         max_uses=body.max_uses,
+        client=client_info(request),
     )
     return NewInviteRead.model_validate({**_fields(made.invite), "code": made.code})
 
@@ -114,9 +118,9 @@ async def read_invites(admin: CurrentSuperuser, session: SessionDep) -> list[Inv
     "/{invite_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404, 422)
 )
 async def remove_invite(
-    invite_id: uuid.UUID, admin: CurrentSuperuser, session: SessionDep
+    invite_id: uuid.UUID, request: Request, admin: CurrentSuperuser, session: SessionDep
 ) -> Response:
-    if not await delete_invite(session, invite_id):
+    if not await delete_invite(session, invite_id, admin, client_info(request)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

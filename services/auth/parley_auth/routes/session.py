@@ -21,6 +21,8 @@ from fastapi_users.router.common import ErrorCode
 from parley_common.openapi import ErrorBody, responses
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley_auth import audit
+from parley_auth.audit import client_info
 from parley_auth.deps import RuntimeDep, SessionDep, UserManagerDep
 from parley_auth.devices import DEVICE_COOKIE
 from parley_auth.issuing import access_token_for
@@ -178,6 +180,7 @@ async def login(
 ) -> TokenPair:
     """OAuth2 password flow: email as ``username``; sets the refresh and device cookies."""
     account_key = email_key(credentials.username)
+    client = client_info(request)
     # A browser that signed in to this account before counts on its own; everyone else shares
     # the account's count, so guesses from elsewhere never lock the owner out of it.
     device_id = runtime.devices.device_for(device_cookie, account_key)
@@ -185,6 +188,10 @@ async def login(
     # Counted before the hash: concurrent guesses cannot outrun the limit.
     retry_after = await runtime.throttle.reserve(session, counter)
     if retry_after is not None:
+        await audit.record_refused_login(
+            session, "login.throttled", credentials.username, client, {"retry_after": retry_after}
+        )
+        await session.commit()
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             detail=LOGIN_TOO_MANY_ATTEMPTS,
@@ -194,7 +201,20 @@ async def login(
     too_long = len(credentials.password) > MAX_PASSWORD_LENGTH
     user = None if too_long else await user_manager.authenticate(credentials)
     if user is None or not user.is_active:
+        reason = "bad_credentials" if user is None else "inactive"
+        await audit.record_refused_login(
+            session, "login.failed", credentials.username, client, {"reason": reason}
+        )
+        await session.commit()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=ErrorCode.LOGIN_BAD_CREDENTIALS)
+    await audit.record(
+        session,
+        "login.succeeded",
+        actor=audit.Actor.of(user),
+        target=audit.Target.user(user),
+        client=client,
+        detail={"method": "password"},
+    )
     await runtime.throttle.succeeded(session, counter)
     refresh_token = await start_session(runtime, session, request, response, user, account_key)
     return await _token_response(
@@ -258,6 +278,15 @@ async def logout(
         _refuse_foreign_origin(runtime, request)
     token = from_body or cookie
     if token is not None:
+        owner = await runtime.refresh_tokens.owner_of(session, token)
+        account = await session.get(User, owner) if owner is not None else None
+        if account is not None:
+            # Committed with the revocation below.
+            actor = audit.Actor.of(account)
+            target = audit.Target.user(account)
+            await audit.record(
+                session, "logout", actor=actor, target=target, client=client_info(request)
+            )
         await runtime.refresh_tokens.revoke_family_of(session, token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_refresh_cookie(runtime, request, response)
