@@ -49,6 +49,7 @@ const WORDS: Record<string, string> = {
   UNKNOWN_GROUP: "That group does not exist (any more). Reload the page.",
   GROUP_EXISTS: "A group with that id or name exists already.",
   ALREADY_VERIFIED: "This user has confirmed their email already.",
+  USER_INACTIVE: "This account is deactivated: reactivate it first.",
   managed_by_file: "The catalog file (or the LLM_* settings) defines this entry: change it there.",
 };
 
