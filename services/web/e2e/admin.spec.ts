@@ -121,6 +121,7 @@ test("an admin groups a member and grants the group a model; deactivation ends t
   // Deactivate the member from the users list.
   await openSection(page, "Users");
   await page.getByLabel("Search by email").fill(member.email);
+  await expect(page.getByTestId("user-row")).toHaveCount(1);
   const userRow = page.locator(`[data-testid="user-row"][data-email="${member.email}"]`);
   await userRow.getByRole("button", { name: `Actions for ${member.email}` }).click();
   await page.getByRole("menuitem", { name: "Deactivate…" }).click();

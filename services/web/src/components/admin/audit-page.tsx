@@ -1,6 +1,6 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { Filter, Loader2, X } from "lucide-react";
 import { useState } from "react";
 
@@ -27,6 +27,7 @@ export function AuditPage() {
     queryFn: ({ pageParam }) => auth.audit(filters, pageParam),
     initialPageParam: null as string | null,
     getNextPageParam: nextCursor,
+    placeholderData: keepPreviousData,
   });
   const items = pagedItems(events.data?.pages);
   const field = (name: keyof AuditFilters) => (value: string) => setForm((f) => ({ ...f, [name]: value }));

@@ -1,6 +1,6 @@
 "use client";
 
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Loader2, Search } from "lucide-react";
 import { useEffect, useState } from "react";
 
@@ -33,6 +33,9 @@ export function UsersPage() {
     queryFn: ({ pageParam }) => auth.listUsers(q, pageParam),
     initialPageParam: null as string | null,
     getNextPageParam: nextCursor,
+    // The rows of the last search stay while the next one loads: no flash, and a row whose
+    // menu is open stays mounted.
+    placeholderData: keepPreviousData,
   });
   const groups = useQuery({ queryKey: queryKeys.admin.groups(), queryFn: () => auth.listGroups() });
   const items = pagedItems(users.data?.pages);
