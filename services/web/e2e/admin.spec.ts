@@ -8,6 +8,7 @@ import type { Browser, Page } from "@playwright/test";
 
 import {
   apiToken,
+  E2E_ADMIN_EMAIL,
   expect,
   logIn,
   logInAsAdmin,
@@ -148,4 +149,75 @@ test("an admin groups a member and grants the group a model; deactivation ends t
   await logIn(member.page, member.email);
   await expect(member.page.getByRole("main").getByRole("alert")).toBeVisible();
   await expect(member.page).toHaveURL(/\/login/);
+});
+
+test("registration policy, invites, a provider, and the audit log that records them", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const tag = Date.now().toString(36);
+  const providerId = `extra-${tag}`;
+  await logInAsAdmin(page, request);
+  await page.goto("/admin/registration");
+
+  // The policy: "domains" needs a domain; saved, it stays after a reload. Then back to open.
+  const policy = page.getByRole("form", { name: "Registration policy" });
+  await policy.getByRole("radio", { name: /Domains/ }).check();
+  await policy.getByLabel("Allowed domains").fill("");
+  await policy.getByRole("button", { name: "Save policy" }).click();
+  await expect(policy.getByRole("alert")).toHaveText(/at least one domain/);
+  await policy.getByLabel("Allowed domains").fill("Parley-E2E.com\nlab.parley-e2e.com");
+  await policy.getByRole("button", { name: "Save policy" }).click();
+  await expect(policy.getByText("Registration policy saved.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("radio", { name: /Domains/ })).toBeChecked();
+  await expect(page.getByLabel("Allowed domains")).toHaveValue("parley-e2e.com\nlab.parley-e2e.com");
+  await page.getByRole("radio", { name: /Open/ }).check();
+  await page.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByText("Registration policy saved.")).toBeVisible();
+
+  // An invite: its code shown once, then listed without it, then revoked.
+  const note = `for ${tag}`;
+  await page.getByLabel("Note").fill(note);
+  await page.getByRole("button", { name: "Create invite" }).click();
+  await expect(page.getByTestId("invite-code")).not.toBeEmpty();
+  const inviteRow = page.getByTestId("invite-row").filter({ hasText: note });
+  await expect(inviteRow).toContainText("0 / 1");
+  await screenshot(page, "43-admin-registration");
+  await page.getByRole("button", { name: `Revoke invite ${note}` }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Revoke" }).click();
+  await expect(inviteRow).toHaveCount(0);
+
+  // A provider made and deleted through chat's catalog API.
+  await page.goto("/admin/models");
+  await page.getByRole("button", { name: "Add provider" }).click();
+  const form = page.getByRole("form", { name: "Add provider" });
+  await form.getByLabel("Provider id").fill(providerId);
+  await form.getByLabel("Base URL").fill("http://127.0.0.1:9/v1");
+  await form.getByLabel("API key").selectOption("none");
+  await form.getByRole("button", { name: "Add provider" }).click();
+  const providerRow = page.getByTestId("provider-row").filter({ hasText: providerId });
+  await expect(providerRow).toContainText("Enabled");
+  await page.getByRole("button", { name: `Delete ${providerId}` }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Delete provider" }).click();
+  await expect(providerRow).toHaveCount(0);
+
+  // The audit log has all of it: auth's own events, and chat's, forwarded from its outbox.
+  await page.goto("/admin/audit");
+  await page.getByLabel("Kind").fill("registration.");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByTestId("audit-row").first()).toHaveAttribute("data-kind", "registration.changed");
+  await page.getByLabel("Kind").fill("invite.");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByTestId("audit-row").first()).toHaveAttribute("data-kind", "invite.revoked");
+  await page.getByLabel("Kind").fill("catalog.");
+  await page.getByLabel("Target").fill(providerId);
+  await expect(async () => {
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page.getByTestId("audit-row")).toHaveCount(2, { timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByTestId("audit-row").first()).toHaveAttribute("data-kind", "catalog.provider_deleted");
+  // Chat knows the admin by id (its token names no email); auth's own events name the email.
+  const me = await request.get("/auth/users/me", { headers: { Authorization: `Bearer ${await apiToken(request, E2E_ADMIN_EMAIL)}` } });
+  const adminId = ((await me.json()) as { id: string }).id;
+  await expect(page.getByTestId("audit-row").last()).toContainText(new RegExp(`${E2E_ADMIN_EMAIL}|${adminId}`));
+  await screenshot(page, "44-admin-audit");
 });

@@ -154,7 +154,9 @@ describe("audit filters", () => {
       detail: { reason: "ADMIN_EMAILS", to: { role: "admin" } },
     };
     expect(actorLabel(event)).toBe("system");
-    expect(targetLabel(event)).toBe("user ada@x.org");
+    expect(targetLabel(event)).toEqual({ name: "user ada@x.org", id: "u1" });
+    expect(targetLabel({ ...event, target_label: null })).toEqual({ name: "user u1", id: null });
+    expect(targetLabel({ ...event, target_type: null, target_id: null, target_label: null })).toEqual({ name: "", id: null });
     expect(detailPairs(event.detail)).toEqual(["reason: ADMIN_EMAILS", 'to: {"role":"admin"}']);
   });
 });

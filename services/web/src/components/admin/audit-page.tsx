@@ -45,7 +45,7 @@ export function AuditPage() {
       <Section id="audit-filters" title="Filters" description="Every filter is optional; times are in your time zone.">
         <form onSubmit={apply} noValidate aria-label="Audit filters" className="grid gap-4">
           {error && <FormAlert>{error}</FormAlert>}
-          <div className="grid gap-4 sm:grid-cols-3">
+          <div className="grid gap-4 sm:grid-cols-3 sm:items-start">
             <FormField label="Actor" value={form.actor} onValue={field("actor")} placeholder="Email or user id" />
             <FormField label="Target" value={form.target} onValue={field("target")} placeholder="User id, group id, model id…" />
             <FormField
@@ -113,7 +113,10 @@ export function AuditPage() {
                   </TableCell>
                   <TableCell className="font-mono text-xs">{event.kind}</TableCell>
                   <TableCell className="max-w-56 break-all">{actorLabel(event)}</TableCell>
-                  <TableCell className="max-w-56 break-all">{targetLabel(event)}</TableCell>
+                  <TableCell className="max-w-56 break-all">
+                    {targetLabel(event).name}
+                    {targetLabel(event).id && <div className="font-mono text-xs text-muted-foreground">{targetLabel(event).id}</div>}
+                  </TableCell>
                   <TableCell className="max-w-40 truncate text-muted-foreground" title={event.user_agent ?? undefined}>
                     {event.client_ip ?? ""}
                   </TableCell>

@@ -47,11 +47,17 @@ export function actorLabel(event: AuditEvent): string {
   return event.actor_email ?? event.actor_id ?? "system";
 }
 
-/** What it was done to: "user ada@example.com", "group research", or nothing. */
-export function targetLabel(event: AuditEvent): string {
+/**
+ * What it was done to: its kind and name ("user ada@example.com", "group research"), and its
+ * id when that differs from the name (the Target filter takes the id).
+ */
+export function targetLabel(event: AuditEvent): { name: string; id: string | null } {
   const name = event.target_label ?? event.target_id;
-  if (!event.target_type && !name) return "";
-  return [event.target_type, name].filter(Boolean).join(" ");
+  if (!event.target_type && !name) return { name: "", id: null };
+  return {
+    name: [event.target_type, name].filter(Boolean).join(" "),
+    id: event.target_id && event.target_id !== name ? event.target_id : null,
+  };
 }
 
 /** The event's detail as short "key: value" pairs (nested values as JSON). */
