@@ -82,3 +82,8 @@ class Metrics(HttpMetrics):
             "Attempts to deliver an audit event to auth that failed (kept, retried).",
             registry=self.registry,
         )
+        self.audit_events_rejected = Counter(
+            "parley_chat_audit_events_rejected_total",
+            "Audit events auth refused as invalid (kept aside in the outbox, logged).",
+            registry=self.registry,
+        )

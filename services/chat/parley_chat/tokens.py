@@ -34,30 +34,28 @@ class TokenError(Exception):
 @dataclass(frozen=True)
 class Principal:
     """The verified caller: ``sub`` is the user id that owns chats; ``role`` and ``groups``
-    are the token's, or the account-changes feed's when auth changed them after the token
-    was issued."""
+    are the token's claims, or the account-changes feed's (``newer``) when auth changed
+    them after the token was issued."""
 
     user_id: str
     claims: dict[str, Any]
-    role: str
-    groups: frozenset[str]
+    newer: AccountState | None = None  # the feed's row, when later than the token's ``iat``
 
-    @classmethod
-    def of(cls, user_id: str, claims: dict[str, Any], known: AccountState | None) -> Principal:
-        """The caller of verified ``claims``, with what the feed says of them (``known``)."""
-        if known is not None and known.changed_at > claims["iat"]:
-            # Auth changed the account after issuing this token: the feed's row is newer.
-            return cls(user_id, claims, known.role, known.groups)
-        role = claims.get("role")
-        groups = claims.get("groups")
-        return cls(
-            user_id,
-            claims,
-            role if isinstance(role, str) else MEMBER,
-            frozenset(g for g in groups if isinstance(g, str))
-            if isinstance(groups, list)
-            else frozenset(),
-        )
+    @property
+    def role(self) -> str:
+        role = self.claims.get("role")
+        if self.newer is not None and self.newer.role is not None:
+            role = self.newer.role  # None: an older auth's row says nothing of it
+        return role if isinstance(role, str) else MEMBER
+
+    @property
+    def groups(self) -> frozenset[str]:
+        if self.newer is not None and self.newer.groups is not None:
+            return self.newer.groups
+        claim = self.claims.get("groups")
+        if not isinstance(claim, list):
+            return frozenset()
+        return frozenset(g for g in claim if isinstance(g, str))
 
     @property
     def is_admin(self) -> bool:
@@ -287,8 +285,10 @@ class TokenVerifier:
         if type(issued_at) not in (int, float):
             raise TokenError("invalid token")
         known = None if self.accounts is None else self.accounts.get(sub)
-        if known is not None:
-            refusal = known.refusal(token_version)
-            if refusal is not None:
-                raise TokenError(refusal)
-        return Principal.of(sub, claims, known)
+        if known is None:
+            return Principal(sub, claims)
+        refusal = known.refusal(token_version)
+        if refusal is not None:
+            raise TokenError(refusal)
+        # Auth changed the account after issuing this token: the feed's role and groups hold.
+        return Principal(sub, claims, known if known.changed_at > issued_at else None)

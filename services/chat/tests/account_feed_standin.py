@@ -2,16 +2,18 @@
 
 Serves ``GET /auth/internal/account-changes`` as the shared contract describes it (bearer
 SERVICE_TOKEN, ``since``/``limit``, one row per user, oldest change first, ``more`` when the
-page is full). The real feed is auth's; the system tests in tests/system use that one.
+page is full; each row with the account's role, groups and active flag, left out as an older
+auth does when ``legacy``). The real feed is auth's; the system tests in tests/system use it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from parley_testing import serve_asgi
 from starlette.applications import Starlette
@@ -27,6 +29,9 @@ class UserRow:
     token_version: int
     deleted: bool
     changed_at: datetime
+    role: str = "member"
+    groups: list[str] = field(default_factory=list)
+    active: bool = True
 
 
 @dataclass
@@ -35,16 +40,33 @@ class AccountFeedStandIn:
 
     rows: dict[str, UserRow] = field(default_factory=dict)
     available: bool = True
+    legacy: bool = False  # answer as an auth from before roles and groups were in the feed
     asked_since: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def change(self, user_id: str, *, token_version: int = 0, deleted: bool = False) -> None:
-        """What auth does on a password change (version bump) or deletion: upsert the row."""
+    def change(
+        self,
+        user_id: str,
+        *,
+        token_version: int = 0,
+        deleted: bool = False,
+        role: str = "member",
+        groups: Sequence[str] = (),
+        active: bool = True,
+    ) -> datetime:
+        """What auth's ``record_account_change`` does (a password change bumps the version, a
+        role or group change does not, a deactivation does): upsert the row with the
+        account's current state. Returns the row's ``changed_at``."""
         with self._lock:
-            self.rows[user_id] = UserRow(token_version, deleted, datetime.now(UTC))
+            now = datetime.now(UTC)
+            self.rows[user_id] = UserRow(token_version, deleted, now, role, sorted(groups), active)
+        return now
+
+    def routes(self) -> list[Route]:
+        return [Route("/auth/internal/account-changes", self._changes)]
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/auth/internal/account-changes", self._changes)])
+        return Starlette(routes=self.routes())
 
     async def _changes(self, request: Request) -> JSONResponse:
         if not self.available:
@@ -62,17 +84,20 @@ class AccountFeedStandIn:
                 key=lambda item: (item[1].changed_at, item[0]),
             )
         page = found[:limit]
-        changes = [
-            {
-                "user_id": uid,
-                "token_version": row.token_version,
-                "deleted": row.deleted,
-                "changed_at": row.changed_at.isoformat(),
-            }
-            for uid, row in page
-        ]
+        changes = [self._item(uid, row) for uid, row in page]
         body = {"changes": changes, "now": now.isoformat(), "more": len(found) > limit}
         return JSONResponse(body)
+
+    def _item(self, user_id: str, row: UserRow) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "user_id": user_id,
+            "token_version": row.token_version,
+            "deleted": row.deleted,
+            "changed_at": row.changed_at.isoformat(),
+        }
+        if not self.legacy:
+            item.update(role=row.role, groups=row.groups, active=row.active)
+        return item
 
 
 @contextlib.contextmanager

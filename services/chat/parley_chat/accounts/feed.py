@@ -13,7 +13,7 @@ from typing import Annotated
 import httpx
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
-from parley_chat.accounts.states import MEMBER, AccountState
+from parley_chat.accounts.states import AccountState
 
 FEED_PATH = "/auth/internal/account-changes"
 PAGE_LIMIT = 1000  # the most the feed answers per page
@@ -26,17 +26,18 @@ class FeedUnavailable(Exception):
 class AccountChange(BaseModel):
     """One user's current state in auth, as of ``changed_at`` (auth's clock).
 
-    ``role``, ``groups`` and ``active`` came with organisations: an older auth leaves them
-    out, read as a member without groups, active. A role other than "admin" is a member's.
+    ``role``, ``groups`` and ``active`` came with organisations. An older auth leaves them
+    out: role and groups None (the token's claims hold, see ``Principal``), active. A
+    role other than "admin" is a member's.
     """
 
     user_id: str = Field(min_length=1, max_length=255)
     token_version: int = Field(ge=0, strict=True)
     deleted: bool = Field(strict=True)
     changed_at: AwareDatetime
-    role: str = Field(default=MEMBER, max_length=16)
-    groups: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        default=[], max_length=1000
+    role: str | None = Field(default=None, max_length=16)
+    groups: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=1000
     )
     active: bool = Field(default=True, strict=True)
 
@@ -46,7 +47,7 @@ class AccountChange(BaseModel):
             token_version=self.token_version,
             deleted=self.deleted,
             role=self.role,
-            groups=frozenset(self.groups),
+            groups=None if self.groups is None else frozenset(self.groups),
             active=self.active,
             changed_at=self.changed_at.timestamp(),
         )

@@ -214,7 +214,7 @@ def _state(stored: StoredAccount) -> AccountState:
         token_version=stored.token_version,
         deleted=stored.deleted,
         role=stored.role,
-        groups=frozenset(stored.groups),
+        groups=None if stored.groups is None else frozenset(stored.groups),
         active=stored.active,
         changed_at=stored.changed_at.timestamp(),
     )

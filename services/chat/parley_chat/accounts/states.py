@@ -9,20 +9,21 @@ TOKEN_REVOKED = "token revoked"  # noqa: S105 - a refusal, not a secret
 ACCOUNT_DELETED = "account deleted"
 ACCOUNT_DEACTIVATED = "account deactivated"
 ADMIN = "admin"
-MEMBER = "member"
+MEMBER = "member"  # any role but "admin"
 
 
 class AccountState(NamedTuple):
     """What auth's feed said about one user (only users who ever changed are known).
 
     ``role``, ``groups`` and ``active`` are the account's as of ``changed_at`` (auth's clock,
-    seconds since the epoch); an older auth leaves them out: member, no groups, active.
+    seconds since the epoch). An older auth leaves them out: role and groups None (the
+    token's claims hold), active.
     """
 
     token_version: int  # tokens whose ``tv`` claim is below this are refused
     deleted: bool
-    role: str = MEMBER
-    groups: frozenset[str] = frozenset()
+    role: str | None = None
+    groups: frozenset[str] | None = None
     active: bool = True
     changed_at: float = 0.0
 

@@ -1,10 +1,12 @@
 """Forwards the audit outbox to auth's audit log, oldest first, through auth outages.
 
 ``POST {AUTH_URL}/auth/internal/audit`` with the shared ``SERVICE_TOKEN``; a row is deleted
-once auth answered 204. Anything else (auth down, 5xx, a refused token, an auth without the
-route) keeps the row and every later one, retried with a growing pause, logged once per
-outage: an audit event is never dropped. A row delivered whose deletion is then lost (a
-crash, the database gone) is sent again: auth may hold a duplicate, never a gap.
+once auth answered 204. An event auth refuses as invalid (400, 413, 422) is kept aside in the
+outbox and logged as an error: it never will be taken, and must not hold back the others.
+Anything else (auth down, 5xx, a refused token, an auth without the route) keeps the row and
+every later one, retried with a growing pause, logged once per outage: an audit event is
+never dropped. A row delivered whose deletion is then lost (a crash, the database gone) is
+sent again: auth may hold a duplicate, never a gap.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import structlog
 
 from parley_chat.accounts.feed import rfc3339
 from parley_chat.observability import Metrics
-from parley_chat.storage.audit import OutboxQueries, OutboxRow
+from parley_chat.storage.audit import Delivery, OutboxQueries, OutboxRow
 
 log = structlog.get_logger("parley_chat.audit")
 
@@ -28,6 +30,8 @@ BATCH = 20  # rows per transaction (the transaction stays open while they are se
 POLL_SECONDS = 5.0
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0
+# Auth's answers to an event it will never take (a malformed or oversized body).
+REJECTED = frozenset({400, 413, 422})
 
 
 class AuditForwarder:
@@ -103,19 +107,25 @@ class AuditForwarder:
                 await asyncio.sleep(retry)
                 retry = min(retry * 2, MAX_RETRY_SECONDS)
 
-    async def _send(self, row: OutboxRow) -> bool:
+    async def _send(self, row: OutboxRow) -> Delivery:
         assert self._http is not None and self.url is not None
         try:
             response = await self._http.post(self.url, json=body(row), headers=self._headers)
         except httpx.HTTPError as exc:
             self._failed(type(exc).__name__)
-            return False
-        if response.status_code != 204:
-            # 401: SERVICE_TOKEN differs from auth's; 404: an auth without the route.
-            self._failed(f"HTTP {response.status_code}")
-            return False
-        self.metrics.audit_events_forwarded.inc()
-        return True
+            return Delivery(False)
+        status = response.status_code
+        if status == 204:
+            self.metrics.audit_events_forwarded.inc()
+            return Delivery(True)
+        if status in REJECTED:
+            self.metrics.audit_events_rejected.inc()
+            why = f"HTTP {status}: {response.text[:300]}"
+            log.error("audit_event_rejected", outbox_id=row.id, kind=row.entry.kind, reason=why)
+            return Delivery(False, why)
+        # 401: SERVICE_TOKEN differs from auth's; 404: an auth without the route; 5xx: down.
+        self._failed(f"HTTP {status}")
+        return Delivery(False)
 
     def _failed(self, reason: str) -> None:
         self.metrics.audit_forward_failures.inc()

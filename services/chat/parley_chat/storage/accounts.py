@@ -25,8 +25,8 @@ class StoredAccount:
     user_id: str
     token_version: int
     deleted: bool
-    role: str
-    groups: tuple[str, ...]
+    role: str | None  # None: the feed did not say (an older auth)
+    groups: tuple[str, ...] | None
     active: bool
     changed_at: datetime
 
@@ -46,8 +46,8 @@ class ChangeRow:
     user_id: str
     token_version: int
     deleted: bool
-    role: str
-    groups: list[str]
+    role: str | None
+    groups: list[str] | None
     active: bool
     changed_at: datetime
 
@@ -126,7 +126,7 @@ class AccountQueries:
                 token_version=int(r.token_version),
                 deleted=bool(r.deleted),
                 role=r.role,
-                groups=tuple(r.groups),
+                groups=None if r.groups is None else tuple(r.groups),
                 active=bool(r.active),
                 changed_at=r.changed_at,
             )

@@ -43,8 +43,17 @@ class OutboxRow:
     entry: AuditEntry
 
 
+class Delivery(NamedTuple):
+    """What became of one row sent: delivered (deleted), rejected for good (kept aside with
+    the reason, the next rows go on), or neither (kept, and the round stops: order holds)."""
+
+    delivered: bool
+    rejection: str | None = None
+
+
 class ForwardRound(NamedTuple):
     delivered: int
+    rejected: int
     failed: bool  # a row could not be delivered: it and the rest wait for the next round
     more: bool  # the batch was full: more rows may be waiting
     skipped: bool  # another replica was forwarding: nothing done
@@ -64,40 +73,45 @@ class OutboxQueries:
         # auth in id order; the others skip the round.
         self._lock = text(f"SELECT pg_try_advisory_xact_lock(hashtext('{table}'))")
         self._batch = text(
-            f"SELECT id, at, {columns} FROM {table} ORDER BY id LIMIT :limit"  # noqa: S608
+            f"SELECT id, at, {columns} FROM {table} WHERE rejected_at IS NULL "  # noqa: S608
+            "ORDER BY id LIMIT :limit"
         )
         self._delete = text(f"DELETE FROM {table} WHERE id = :id")  # noqa: S608
-        self._count = text(f"SELECT count(*) FROM {table}")  # noqa: S608
+        self._reject = text(
+            f"UPDATE {table} SET rejected_at = clock_timestamp(), "  # noqa: S608
+            "rejection = left(:why, 400) WHERE id = :id"
+        )
 
     async def add(self, conn: AsyncConnection, entry: AuditEntry) -> None:
         """Write ``entry`` in the caller's transaction: it commits (or not) with the change."""
         params = {**asdict(entry), "detail": json.dumps(dict(entry.detail))}
         await conn.execute(self._add, params)
 
-    async def pending(self) -> int:
-        async with self.engine.connect() as conn:
-            return int((await conn.execute(self._count)).scalar_one())
-
     async def forward(
-        self, send: Callable[[OutboxRow], Awaitable[bool]], limit: int
+        self, send: Callable[[OutboxRow], Awaitable[Delivery]], limit: int
     ) -> ForwardRound:
-        """Hand the oldest ``limit`` rows to ``send`` in order, deleting each it delivered
-        (True), until one fails: that one and the rest stay, in order.
+        """Hand the oldest ``limit`` rows to ``send`` in order, deleting each delivered and
+        setting aside each rejected, until one fails: that one and the rest stay, in order.
 
         The deletions commit at the end: a crash meanwhile sends those rows again (auth then
         holds a duplicate, which the contract accepts)."""
-        delivered = 0
+        delivered = rejected = 0
         async with self.engine.begin() as conn:
             if not (await conn.execute(self._lock)).scalar():
-                return ForwardRound(0, failed=False, more=False, skipped=True)
+                return ForwardRound(0, 0, failed=False, more=False, skipped=True)
             rows = (await conn.execute(self._batch, {"limit": limit})).fetchall()
             for r in rows:
-                if not await send(OutboxRow(int(r.id), r.at, _entry(r._asdict()))):
-                    return ForwardRound(delivered, failed=True, more=True, skipped=False)
-                await conn.execute(self._delete, {"id": r.id})
-                delivered += 1
+                sent = await send(OutboxRow(int(r.id), r.at, _entry(r._asdict())))
+                if sent.delivered:
+                    await conn.execute(self._delete, {"id": r.id})
+                    delivered += 1
+                elif sent.rejection is not None:
+                    await conn.execute(self._reject, {"id": r.id, "why": sent.rejection})
+                    rejected += 1
+                else:
+                    return ForwardRound(delivered, rejected, failed=True, more=True, skipped=False)
         more = len(rows) == limit
-        return ForwardRound(delivered, failed=False, more=more, skipped=False)
+        return ForwardRound(delivered, rejected, failed=False, more=more, skipped=False)
 
 
 def _entry(row: Mapping[str, object]) -> AuditEntry:
