@@ -132,6 +132,7 @@ async def _other_active_admins(session: AsyncSession, user_id: uuid.UUID) -> int
     ids = await session.scalars(
         select(users.id)
         .where(users.is_superuser.is_(True), users.is_active.is_(True))
+        .order_by(users.id)  # one lock order for every caller: no deadlock
         .with_for_update()
     )
     return sum(1 for found in ids.all() if found != user_id)

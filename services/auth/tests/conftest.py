@@ -87,6 +87,24 @@ class Auth:
         user = await self.register(email, password)
         return user, (await self.tokens(email, password))["access_token"]
 
+    async def admin(self, email: str, password: str = PASSWORD) -> tuple[dict[str, Any], str]:
+        """Register ``email``, make it an admin (as `parley-auth users promote` does) and
+        return (user, bearer access token)."""
+        user = await self.register(email, password)
+        self.sql("UPDATE users SET is_superuser = true WHERE id = %s", user["id"])
+        return user, (await self.tokens(email, password))["access_token"]
+
+    def audit_events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The audit log's rows (oldest first), each as a dict, optionally of one kind."""
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            cursor = conn.execute(
+                "SELECT * FROM audit_events WHERE %(kind)s::text IS NULL OR kind = %(kind)s"
+                " ORDER BY id",
+                {"kind": kind},
+            )
+            names = [column.name for column in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def other_client(self, host: str = "198.51.100.9") -> httpx.AsyncClient:
         """Another client of the same app: its own address (via the trusted proxy's
         X-Forwarded-For), its own cookie jar and User-Agent."""

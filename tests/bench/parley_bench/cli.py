@@ -16,7 +16,15 @@ from parley_bench import machine, report, scenarios
 from parley_bench.loadgen import VirtualUser
 from parley_bench.stack import Stack, running_stack
 
-SECTIONS = ("auth", "throughput", "profile", "chat_length", "history", "streams")
+SECTIONS = (
+    "auth",
+    "throughput",
+    "profile",
+    "chat_length",
+    "history",
+    "streams",
+    "admin_users",
+)
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results"
 
 
@@ -27,7 +35,7 @@ def _log(msg: str) -> None:
 async def _run(
     stack: Stack, plan: scenarios.Plan, sections: set[str], data: dict[str, Any], out: Path
 ) -> None:
-    from parley_bench import history, profile, streams
+    from parley_bench import admin_users, history, profile, streams
 
     timings: dict[str, float] = data.setdefault("section_s", {})
     clock = time.monotonic()
@@ -74,6 +82,15 @@ async def _run(
         _log(f"streams: {plan.streams} concurrent open streams on one chat process")
         data["streams"] = await streams.streams_section(stack, plan)
         lap("streams")
+    if "admin_users" in sections:
+        _log(f"admin users: {plan.admin_users:,} accounts, GET /auth/admin/users")
+        data["admin_users"] = await admin_users.admin_users_section(
+            stack, plan.admin_users, plan.admin_samples
+        )
+        for way, by_case in data["admin_users"]["ms"].items():
+            for name, value in by_case.items():
+                _log(f"  {way:8} {name}: p50 {value.get('p50')} ms, p95 {value.get('p95')} ms")
+        lap("admin_users")
 
 
 def main(argv: list[str] | None = None) -> int:

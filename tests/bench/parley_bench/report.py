@@ -11,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from parley_bench import admin_users
+
 TARGET_ORDER = ("stub", "parley-direct", "parley-gateway", "agentos")
 
 
@@ -116,7 +118,7 @@ def targets(data: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
                 streams["rss_peak_mb"] <= 300 and streams["errors"] == 0,
             )
         )
-    return out
+    return out + admin_users.targets(data)
 
 
 def _fmt_p(p: dict[str, float]) -> str:
@@ -291,6 +293,7 @@ def render_markdown(data: dict[str, Any], charts: list[str]) -> str:
         lines += ["", "Hottest leaf functions, Parley chat:", ""]
         lines += [f"- {pct}% `{leaf}`" for leaf, pct in prof["parley-chat"]["top_leaves"][:8]]
         lines.append("")
+    lines += admin_users.markdown(data)
     notes = data.get("notes")
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

@@ -42,6 +42,8 @@ class Plan:
     long_chat_turns: int
     streams: int
     stream_delay_ms: int
+    admin_users: int  # accounts in auth's database for the admin user list
+    admin_samples: int
 
     @classmethod
     def short(cls) -> Plan:
@@ -57,6 +59,8 @@ class Plan:
             long_chat_turns=500,
             streams=1000,
             stream_delay_ms=200,
+            admin_users=100_000,
+            admin_samples=200,
         )
 
     @classmethod
@@ -73,6 +77,8 @@ class Plan:
             long_chat_turns=500,
             streams=1000,
             stream_delay_ms=200,
+            admin_users=100_000,
+            admin_samples=1000,
         )
 
 
