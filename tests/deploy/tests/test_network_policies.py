@@ -44,6 +44,7 @@ COMMON = {
     ("traefik", "web", 3000),
     ("chat", "auth", 8001),  # the account-changes feed
     ("auth", "internet", 587),  # SMTP
+    ("auth", "internet", 443),  # OpenID Providers (single sign-on)
     ("chat", "internet", 443),  # the LLM
     *((name, "dns", 53) for name in ("auth", "chat", "web", "migrate")),
 }
@@ -52,7 +53,7 @@ EXPECTED = {
     "prod": COMMON | {(s, "internet", p) for s, p in DATABASE},
     "dev": COMMON | {(s, "postgres", p) for s, p in DATABASE} | {("chat", "llm-stub", 8090)},
 }
-EXTERNAL_PORTS = {"auth": {5432, 587, 465, 25}, "chat": {5432, 443}, "migrate": {5432}}
+EXTERNAL_PORTS = {"auth": {5432, 587, 465, 25, 443}, "chat": {5432, 443}, "migrate": {5432}}
 PORTS = [8001, 8002, 3000, 5432, 8090, 587, 465, 25, 443, 53, 80]
 
 

@@ -203,18 +203,26 @@ async def sign_in(
     provider: OidcProvider,
     login: str,
     *,
+    follow_callback: bool = True,
     max_steps: int = 20,
 ) -> httpx.Response:
     """Start at ``start_url`` (a relying party's login route) and act as a browser: follow the
     redirects to the provider, fill its login form as ``login``, continue past a consent page,
     follow the redirect back to the relying party's callback, and return the callback's response
-    (not followed) or the first page that is neither a redirect nor a provider form."""
+    (not followed) or the first page that is neither a redirect nor a provider form.
+
+    ``follow_callback=False`` stops earlier: the provider's redirect to the callback is returned
+    (its ``Location`` carries the code and state) for the test to change or replay.
+    """
     issuer = httpx.URL(provider.issuer)
     response = await browser.get(start_url)
     for _ in range(max_steps):
         on_provider = _same_origin(response.url, issuer)
         if response.is_redirect:
             target = response.url.join(response.headers["location"])
+            leaving = on_provider and not _same_origin(target, issuer)
+            if leaving and not follow_callback:
+                return response
             # Into the provider, or out of it to the callback: a browser follows both.
             if not (on_provider or _same_origin(target, issuer)):
                 return response

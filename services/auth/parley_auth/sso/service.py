@@ -118,12 +118,11 @@ async def record_refusal(
 ) -> None:
     """Audit a refused sign-in (``sso.failed``) in its own transaction, and log why."""
     log.warning("sso.failed", provider=provider_id, code=refused.code, reason=refused.reason)
-    user = refused.user
     await audit.record(
         session,
         "sso.failed",
         actor=None,
-        target=audit.Target.user(user) if user is not None else audit.Target("sso", provider_id),
+        target=refused.target or audit.Target("sso", provider_id),
         client=info,
         detail={"provider": provider_id, "code": refused.code, "reason": refused.reason[:300]},
     )
