@@ -5,15 +5,24 @@
  * to a folder the tests read (PARLEY_E2E_MAILBOX, see helpers.ts). The launcher gives chat its
  * dev catalog: two models on the one stub, "Parley stub" (default) and "Parley stub large"
  * (deploy/local/parley_devstack/catalog.py), which models.spec.ts picks between.
+ *
+ * Single sign-on: a real OpenID Provider (node-oidc-provider, `parley-oidc-provider` of
+ * tests/support) is started first and named to auth in OIDC_PROVIDERS; its accounts live in a
+ * JSON file the specs add to (PARLEY_E2E_OIDC_CONFIG, see helpers.ts). The first admin is made
+ * as an operator would: ADMIN_EMAILS names E2E_ADMIN_EMAIL, promoted when it logs in.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
+import { E2E_ADMIN_EMAIL, SSO_PROVIDER } from "./helpers";
+
 const REPO_ROOT = resolve(__dirname, "..", "..", "..");
 const RESULTS = resolve(__dirname, "..", "test-results");
+const OIDC_DIR = join(REPO_ROOT, "tests", "support", "oidc");
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -82,19 +91,66 @@ async function startMailbox(port: number, dir: string, logFd: number): Promise<C
   return child;
 }
 
+/** node-oidc-provider's packages (`make oidc-provider` does the same). */
+function installOidcProvider() {
+  if (existsSync(join(OIDC_DIR, "node_modules", "oidc-provider"))) return;
+  const npm = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: OIDC_DIR, stdio: "inherit" });
+  if (npm.status !== 0) throw new Error(`npm ci in ${OIDC_DIR} failed`);
+}
+
+/**
+ * The OpenID Provider auth signs users in with; its own login form takes any password.
+ * Accounts are read from `configPath` at every look-up, so specs add theirs while it runs.
+ */
+async function startOidcProvider(port: number, gatewayPort: number, configPath: string, logFd: number) {
+  installOidcProvider();
+  const client = {
+    client_id: "parley-e2e",
+    client_secret: randomBytes(24).toString("hex"),
+    redirect_uris: [`http://localhost:${gatewayPort}/auth/sso/${SSO_PROVIDER.id}/callback`],
+  };
+  writeFileSync(configPath, JSON.stringify({ port, clients: [client], accounts: {} }, null, 2));
+  const child = spawn(
+    "uv",
+    ["run", "--frozen", "parley-oidc-provider", "--port", String(port), "--config", configPath],
+    { cwd: REPO_ROOT, detached: true, stdio: ["ignore", logFd, logFd] },
+  );
+  const issuer = `http://127.0.0.1:${port}`;
+  await waitFor(`${issuer}/.well-known/openid-configuration`, child, 60_000, "test-results/oidc.log");
+  const provider = {
+    id: SSO_PROVIDER.id,
+    name: SSO_PROVIDER.name,
+    discovery_url: `${issuer}/.well-known/openid-configuration`,
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    groups_claim: "groups",
+    create_groups: true,
+  };
+  return { child, providers: JSON.stringify([provider]) };
+}
+
 export default async function globalSetup() {
   const existing = process.env.PARLEY_E2E_URL;
   if (existing) {
     await waitFor(`${existing}/auth/healthz`, null, 30_000, "your stack");
     return;
   }
-  const base = await freePortBlock(7);
-  const [gateway, admin, auth, chat, web, stub, smtp] = Array.from({ length: 7 }, (_, i) => base + i);
+  const base = await freePortBlock(8);
+  const [gateway, admin, auth, chat, web, stub, smtp, oidc] = Array.from({ length: 8 }, (_, i) => base + i);
   const dataDir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
   const mailDir = join(dataDir, "mailbox");
   mkdirSync(RESULTS, { recursive: true });
   const mailbox = await startMailbox(smtp, mailDir, openSync(join(RESULTS, "mailbox.log"), "w"));
   process.env.PARLEY_E2E_MAILBOX = mailDir;
+  const oidcConfig = join(dataDir, "oidc-provider.json");
+  let provider: Awaited<ReturnType<typeof startOidcProvider>>;
+  try {
+    provider = await startOidcProvider(oidc, gateway, oidcConfig, openSync(join(RESULTS, "oidc.log"), "w"));
+  } catch (error) {
+    if (mailbox.exitCode === null && mailbox.pid) process.kill(-mailbox.pid, "SIGTERM");
+    throw error;
+  }
+  process.env.PARLEY_E2E_OIDC_CONFIG = oidcConfig;
   const logPath = join(RESULTS, "stack.log");
   const logFd = openSync(logPath, "w");
   const child = spawn("uv", ["run", "--frozen", "parley-dev"], {
@@ -129,6 +185,13 @@ export default async function globalSetup() {
       SMTP_PORT: String(smtp),
       SMTP_STARTTLS: "false",
       SMTP_FROM: "Parley <no-reply@parley-e2e.com>",
+      // The first admin, as an operator makes one: promoted when it logs in (no verification
+      // needed outside production).
+      ADMIN_EMAILS: E2E_ADMIN_EMAIL,
+      // Chat reads auth's account changes (roles, groups, deactivation) this often; the
+      // shipped 10 s keeps the promised minute too, but the suite need not wait that long.
+      ACCOUNT_CHANGES_POLL_SECONDS: "2",
+      OIDC_PROVIDERS: provider.providers,
     },
   });
   const url = `http://localhost:${gateway}`;
@@ -142,6 +205,7 @@ export default async function globalSetup() {
       if ((await Promise.race([exited, timeout])) === "timeout") process.kill(-child.pid, "SIGKILL");
     }
     if (mailbox.exitCode === null && mailbox.pid) process.kill(-mailbox.pid, "SIGTERM");
+    if (provider.child.exitCode === null && provider.child.pid) process.kill(-provider.child.pid, "SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {

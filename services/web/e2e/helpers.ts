@@ -1,8 +1,17 @@
 import { expect, test as base, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const PASSWORD = "correct horse battery staple";
+
+/**
+ * The suite's first admin: global-setup names it in ADMIN_EMAILS, so auth promotes it when it
+ * logs in. Against your own stack (PARLEY_E2E_URL), start it with ADMIN_EMAILS set to this.
+ */
+export const E2E_ADMIN_EMAIL = process.env.PARLEY_E2E_ADMIN_EMAIL ?? "admin@parley-e2e.com";
+
+/** The single sign-on provider global-setup gives auth (OIDC_PROVIDERS). */
+export const SSO_PROVIDER = { id: "corp", name: "Corp SSO" };
 const SHOTS = join(__dirname, "..", "test-results", "screenshots");
 
 /** Every test talks to the stack global-setup started (or PARLEY_E2E_URL). */
@@ -147,4 +156,45 @@ export async function linkFromMail(email: string, since = 0): Promise<string> {
   const link = mail.text.match(/https?:\/\/\S+/)?.[0];
   if (!link) throw new Error(`no link in the mail "${mail.subject}" to ${email}:\n${mail.text}`);
   return link;
+}
+
+/** Registers the ADMIN_EMAILS account unless it exists, then logs it in on `page` (at /chats). */
+export async function logInAsAdmin(page: Page, request: APIRequestContext) {
+  const registered = await request.post("/auth/register", { data: { email: E2E_ADMIN_EMAIL, password: PASSWORD } });
+  // 400 REGISTER_USER_ALREADY_EXISTS: an earlier spec (or run, on your own stack) made it.
+  expect([201, 400]).toContain(registered.status());
+  await page.goto("/login");
+  await logIn(page, E2E_ADMIN_EMAIL);
+  await expect(page).toHaveURL(/\/chats$/);
+}
+
+/** Claims of an account at the test OpenID Provider (any password signs in). */
+export interface OidcClaims {
+  email: string;
+  email_verified: boolean;
+  name?: string;
+  groups?: string[];
+}
+
+/** The provider's config file; null on a stack given by PARLEY_E2E_URL without one. */
+export function oidcConfigPath(): string | null {
+  return process.env.PARLEY_E2E_OIDC_CONFIG ?? null;
+}
+
+/** Adds (or changes) an account at the provider; it rereads the file at every look-up. */
+export function setOidcAccount(login: string, claims: OidcClaims) {
+  const path = oidcConfigPath();
+  if (!path) throw new Error("no OpenID Provider: set PARLEY_E2E_OIDC_CONFIG to its config file");
+  const config = JSON.parse(readFileSync(path, "utf8")) as { accounts: Record<string, OidcClaims> };
+  config.accounts[login] = claims;
+  // Atomically: the provider may read it at any moment.
+  writeFileSync(`${path}.partial`, JSON.stringify(config, null, 2));
+  renameSync(`${path}.partial`, path);
+}
+
+/** Signs in on node-oidc-provider's own login form (its development interactions). */
+export async function signInAtProvider(page: Page, login: string) {
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("any password");
+  await page.getByRole("button", { name: /sign-?in/i }).click();
 }

@@ -15,7 +15,11 @@ export function RequireAuth({ children }: { children: React.ReactNode }) {
   useEffect(() => {
     if (state.status !== "anonymous") return;
     // Signed out on purpose: no way back to this page after the next login.
-    const chosen = state.reason === "logged_out" || state.reason === "logged_out_everywhere" || state.reason === "account_deleted";
+    const chosen =
+      state.reason === "logged_out" ||
+      state.reason === "logged_out_everywhere" ||
+      state.reason === "account_deleted" ||
+      state.reason === "account_deactivated";
     if (chosen) router.replace("/login");
     else router.replace(`/login?next=${encodeURIComponent(pathname + window.location.search)}`);
   }, [state, pathname, router]);

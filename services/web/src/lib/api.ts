@@ -1,7 +1,7 @@
 /**
  * The chat API client: adds the bearer token, and on a 401 refreshes once and retries once.
  */
-import { ApiError, errorFromResponse, networkError } from "./errors";
+import { ApiError, errorFromResponse, isAccountDeactivated, networkError } from "./errors";
 import type { ChatDetail, ChatPage, ChatSummary, ModelList } from "./types";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -12,6 +12,8 @@ export interface TokenSource {
   accessToken(): string | null;
   /** Gets a new access token (single-flight); null means the session is over. */
   refreshAccessToken(): Promise<string | null>;
+  /** The server refused the account as deactivated: the session is over, whatever a refresh says. */
+  accountDeactivated?(): void;
 }
 
 export interface ApiClientOptions {
@@ -37,6 +39,11 @@ export class ApiClient {
     if (!token) throw new ApiError(401, "NOT_AUTHENTICATED", "Please log in again");
     let response = await this.send(path, init, token);
     if (response.status === 401) {
+      const refusal = await errorFromResponse(response.clone());
+      if (isAccountDeactivated(refusal)) {
+        this.tokens.accountDeactivated?.();
+        throw refusal;
+      }
       // The token may have expired in flight or been rotated by another tab: one refresh, one retry.
       token = await this.tokens.refreshAccessToken();
       if (!token) throw new ApiError(401, "NOT_AUTHENTICATED", "Please log in again");

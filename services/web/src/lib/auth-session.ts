@@ -8,7 +8,14 @@ import { ApiError, errorFromResponse, networkError } from "./errors";
 import type { TokenResponse, User } from "./types";
 
 /** Why nobody is signed in, for the login page to say (null: nothing to say). */
-export type SignOutReason = "logged_out" | "logged_out_everywhere" | "account_deleted" | "expired" | "unavailable" | null;
+export type SignOutReason =
+  | "logged_out"
+  | "logged_out_everywhere"
+  | "account_deleted"
+  | "account_deactivated"
+  | "expired"
+  | "unavailable"
+  | null;
 
 export type AuthState =
   | { status: "restoring" }
@@ -107,6 +114,9 @@ export class AuthSession {
       tokens: {
         accessToken: () => this.accessToken(),
         refreshAccessToken: () => this.refreshAccessToken(),
+        accountDeactivated: () => {
+          if (this.state.status !== "anonymous") this.endSession("account_deactivated");
+        },
       },
     });
   }

@@ -39,6 +39,18 @@ const WORDS: Record<string, string> = {
   EMAIL_NOT_VERIFIED: "Confirm your email to start chatting",
   ORIGIN_NOT_ALLOWED: "This page may not use your session. Open Parley from its own address.",
   NETWORK: "The server could not be reached. Check your connection and try again.",
+  // Chat refuses the tokens of an account an admin deactivated (detail as chat sends it).
+  "account deactivated": "Your account has been deactivated. Ask your administrator if you need it back.",
+  PASSWORD_LOGIN_DISABLED: "This server signs you in through single sign-on only.",
+  // The admin console's refusals.
+  Forbidden: "Only administrators may do that.",
+  CANNOT_CHANGE_SELF: "You cannot do that to your own account: ask another administrator.",
+  LAST_ADMIN: "This is the last active administrator: make someone else an administrator first.",
+  UNKNOWN_GROUP: "That group does not exist (any more). Reload the page.",
+  GROUP_EXISTS: "A group with that id or name exists already.",
+  ALREADY_VERIFIED: "This user has confirmed their email already.",
+  USER_INACTIVE: "This account is deactivated: reactivate it first.",
+  managed_by_file: "The catalog file (or the LLM_* settings) defines this entry: change it there.",
 };
 
 export function tooManyAttempts(seconds: number | null): string {
@@ -119,6 +131,22 @@ export function needsEmailConfirmation(...problems: unknown[]): boolean {
       problem !== null &&
       (problem as { code?: unknown }).code === "EMAIL_NOT_VERIFIED",
   );
+}
+
+/**
+ * An admin API's refusal in words. The chat catalog's refusals are sentences of their own
+ * ("provider 'x' is used by models ['y']"), shown as they are.
+ */
+export function describeAdminError(error: unknown): string {
+  if (error instanceof ApiError && !WORDS[error.code] && /\s/.test(error.code.trim()) && error.status < 500) {
+    return sentence(error.code);
+  }
+  return describeError(error);
+}
+
+/** Chat refused the token because an admin deactivated the account. */
+export function isAccountDeactivated(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 401 && error.code === "account deactivated";
 }
 
 /** Any thrown value as a sentence for the UI. */

@@ -2,6 +2,8 @@
  * TanStack Query keys, in one place: a key written twice by hand is a cache entry that one
  * side fills and the other never reads.
  */
+import type { AuditFilters } from "./admin/types";
+
 export const queryKeys = {
   /** The sidebar's chat list (an infinite query of `ChatPage`s). */
   chats: () => ["chats"] as const,
@@ -12,4 +14,27 @@ export const queryKeys = {
   chat: (chatId: string | null) => ["chat", chatId] as const,
   /** The models this user may pick (`GET /api/models`). */
   models: () => ["models"] as const,
+  /**
+   * The admin console's data, all under ["admin"] so one invalidation can refresh the console;
+   * none of it is kept for a member (the session's end clears the whole cache).
+   */
+  admin: {
+    all: () => ["admin"] as const,
+    /** Every user list below (for an invalidation after a membership or account change). */
+    allUsers: () => ["admin", "users"] as const,
+    /** Users whose email starts with `q` (an infinite query of `Page<AdminUser>`). */
+    users: (q: string) => ["admin", "users", "list", q.trim().toLowerCase()] as const,
+    /** The first few users whose email starts with `q`, offered to add to a group. */
+    userSuggestions: (q: string) => ["admin", "users", "suggestions", q.trim().toLowerCase()] as const,
+    groups: () => ["admin", "groups"] as const,
+    /** A group's members (an infinite query of `Page<AdminUser>`). */
+    groupMembers: (groupId: string) => ["admin", "groups", groupId, "members"] as const,
+    registration: () => ["admin", "registration"] as const,
+    invites: () => ["admin", "invites"] as const,
+    /** The audit log under these filters (an infinite query of `Page<AuditEvent>`). */
+    audit: (filters: AuditFilters) => ["admin", "audit", filters] as const,
+    /** Chat's catalog as admins see it: every provider and model, usable or not. */
+    providers: () => ["admin", "catalog", "providers"] as const,
+    catalogModels: () => ["admin", "catalog", "models"] as const,
+  },
 };

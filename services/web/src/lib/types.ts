@@ -51,6 +51,9 @@ export interface ChatPage {
   next_cursor: string | null;
 }
 
+/** What an account may do: admins have the /admin console and chat's admin API. */
+export type Role = "admin" | "member";
+
 /** `UserRead` of the auth service (`GET /auth/users/me`). */
 export interface User {
   id: string;
@@ -61,6 +64,10 @@ export interface User {
   created_at?: string;
   /** An email change waiting for its confirmation link to be opened, or null. */
   pending_email?: string | null;
+  /** Absent from an auth service older than roles: read it with `roleOf`. */
+  role?: Role;
+  /** The slugs of the groups the account is in (sorted), manual and from single sign-on. */
+  groups?: string[];
 }
 
 /**

@@ -121,4 +121,19 @@ describe("ApiClient", () => {
       'POST /api/chats/c1/messages {"content":"hi"}',
     ]);
   });
+
+  it("ends the session at once when chat says the account is deactivated (no refresh: it would fail too)", async () => {
+    const server = new FakeServer().on("POST", /\/messages$/, () => json(401, { detail: "account deactivated" }));
+    const tokens = tokenSource("t", "t");
+    let deactivated = 0;
+    const api = new ApiClient({
+      fetch: server.fetch,
+      tokens: { ...tokens.source, accountDeactivated: () => void (deactivated += 1) },
+    });
+    const refused = await api.sendMessage("c1", "hi").catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 401, code: "account deactivated", message: expect.stringMatching(/deactivated/) });
+    expect(deactivated).toBe(1);
+    expect(tokens.refreshes()).toBe(0);
+    expect(server.requests).toHaveLength(1);
+  });
 });

@@ -70,6 +70,14 @@ describe("AuthSession", () => {
     vi.useRealTimers();
   });
 
+  it("signs out with the reason when chat refuses the account as deactivated", async () => {
+    const server = authServer({ loggedIn: true }).on("GET", "/api/chats", () => json(401, { detail: "account deactivated" }));
+    const session = new AuthSession({ fetch: server.fetch });
+    await session.start();
+    await expect(session.api.listChats(null)).rejects.toMatchObject({ code: "account deactivated" });
+    expect(session.getState()).toEqual({ status: "anonymous", reason: "account_deactivated" });
+  });
+
   it("restores the session on load from the refresh cookie", async () => {
     const server = authServer({ loggedIn: true });
     const session = new AuthSession({ fetch: server.fetch });

@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
-import { Loader2, LogOut, MoreHorizontal, Pencil, Settings, SquarePen, Trash2 } from "lucide-react";
+import { Loader2, LogOut, MoreHorizontal, Pencil, Settings, ShieldCheck, SquarePen, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -26,6 +26,7 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { Input } from "@/components/ui/input";
+import { isAdmin } from "@/lib/admin/access";
 import { describeError } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
 import type { ChatPage, ChatSummary } from "@/lib/types";
@@ -232,6 +233,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
 
   const items = chats.data?.pages.flatMap((page) => page.items) ?? [];
   const email = state.status === "authenticated" ? state.user.email : "";
+  const admin = state.status === "authenticated" && isAdmin(state.user);
 
   return (
     <nav className="flex h-full w-full flex-col bg-sidebar" aria-label="Chats">
@@ -281,6 +283,13 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         <span className="min-w-0 flex-1 truncate text-sm" data-testid="user-email">
           {email}
         </span>
+        {admin && (
+          <Button asChild variant="ghost" size="icon-sm">
+            <Link href="/admin" aria-label="Admin console" title="Admin console" onClick={onNavigate}>
+              <ShieldCheck aria-hidden />
+            </Link>
+          </Button>
+        )}
         <Button asChild variant="ghost" size="icon-sm">
           <Link href="/settings" aria-label="Settings" title="Settings" onClick={onNavigate}>
             <Settings aria-hidden />

@@ -4,9 +4,13 @@ import { CheckCircle2, CircleAlert } from "lucide-react";
 
 import { ResendVerification } from "@/components/account/resend-verification";
 import { Card, CardContent, CardDescription, CardHeader } from "@/components/ui/card";
+import { groupsOf, ROLE_LABELS, roleOf } from "@/lib/admin/access";
 import type { User } from "@/lib/types";
 
-/** The account's email, whether it is confirmed, and an email change waiting for its link. */
+/**
+ * The account's email, whether it is confirmed, its role and groups (which decide the models it
+ * may use), and an email change waiting for its link.
+ */
 export function AccountSummary({ user }: { user: User }) {
   return (
     <Card aria-labelledby="account-heading">
@@ -39,6 +43,26 @@ export function AccountSummary({ user }: { user: User }) {
             <ResendVerification email={user.email} size="sm" />
           </div>
         )}
+        <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+          <dt className="text-muted-foreground">Role</dt>
+          <dd data-testid="settings-role">{ROLE_LABELS[roleOf(user)]}</dd>
+          <dt className="text-muted-foreground">Groups</dt>
+          <dd>
+            {groupsOf(user).length === 0 ? (
+              <span className="text-muted-foreground" data-testid="settings-groups">
+                None
+              </span>
+            ) : (
+              <ul className="flex flex-wrap gap-1" data-testid="settings-groups" aria-label="Your groups">
+                {groupsOf(user).map((slug) => (
+                  <li key={slug} className="rounded-full bg-secondary px-2 py-0.5 text-xs font-medium text-secondary-foreground">
+                    {slug}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </dd>
+        </dl>
         {user.pending_email && (
           <p className="text-sm text-muted-foreground" data-testid="pending-email">
             Changing to <span className="font-medium text-foreground">{user.pending_email}</span>: open the link we

@@ -10,12 +10,14 @@ import { ChangeEmail } from "@/components/settings/change-email";
 import { ChangePassword } from "@/components/settings/change-password";
 import { DeleteAccount } from "@/components/settings/delete-account";
 import { LogOutEverywhere } from "@/components/settings/log-out-everywhere";
+import { useLoginOptions } from "@/components/sso-buttons";
 import { Button } from "@/components/ui/button";
 
 /** /settings: the account's email and its state, password, email, sessions, deletion. */
 export function SettingsPage() {
   const { state } = useAuth();
   const account = useAccount();
+  const { options } = useLoginOptions();
 
   useEffect(() => {
     // A link opened in another tab or device may have confirmed or changed the email meanwhile.
@@ -37,8 +39,13 @@ export function SettingsPage() {
       <main className="mx-auto grid w-full max-w-2xl gap-6 px-4 py-8">
         <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
         <AccountSummary user={user} />
-        <ChangePassword email={user.email} />
-        <ChangeEmail email={user.email} />
+        {/* On an SSO-only server the auth service refuses both (they need the password). */}
+        {options?.password_login !== false && (
+          <>
+            <ChangePassword email={user.email} />
+            <ChangeEmail email={user.email} />
+          </>
+        )}
         <LogOutEverywhere />
         <DeleteAccount />
       </main>

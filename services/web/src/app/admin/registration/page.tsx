@@ -1,0 +1,5 @@
+import { RegistrationPage } from "@/components/admin/registration-page";
+
+export default function AdminRegistration() {
+  return <RegistrationPage />;
+}

@@ -1,0 +1,13 @@
+"use client";
+
+import { useMemo } from "react";
+
+import { useAuthSession } from "@/components/auth-provider";
+import { AuthAdmin } from "@/lib/admin/auth-admin";
+import { CatalogAdmin } from "@/lib/admin/catalog-admin";
+
+/** The admin API clients on the tab's session (its token, its one refresh). */
+export function useAdmin(): { auth: AuthAdmin; catalog: CatalogAdmin } {
+  const session = useAuthSession();
+  return useMemo(() => ({ auth: new AuthAdmin(session.api), catalog: new CatalogAdmin(session.api) }), [session]);
+}
