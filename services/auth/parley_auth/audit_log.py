@@ -86,13 +86,21 @@ async def list_events(
 
 
 async def add_forwarded(session: AsyncSession, event: InternalAuditEvent) -> None:
-    """Store an event chat forwarded (its ``at`` is the moment of the change); commits."""
+    """Store an event chat forwarded (its ``at`` is the moment of the change); commits.
+
+    Chat's tokens carry no email, so the actor's address is filled in here while the account
+    exists: the log should say who, not only which id."""
+    actor_email = event.actor_email
+    if actor_email is None and event.actor_id is not None:
+        actor_email = await session.scalar(
+            select(User.__table__.c.email).where(User.__table__.c.id == event.actor_id)
+        )
     session.add(
         AuditEvent(
             at=event.at,
             kind=event.kind,
             actor_id=event.actor_id,
-            actor_email=event.actor_email,
+            actor_email=actor_email,
             target_type=event.target_type,
             target_id=event.target_id,
             target_label=event.target_label,

@@ -101,6 +101,20 @@ async def test_chat_forwards_catalog_events_with_the_service_token(make_auth: Au
         assert event["client_ip"] == "192.0.2.4" and event["detail"] == {"changed": ["groups"]}
 
 
+async def test_a_forwarded_event_without_an_email_names_the_admin_by_address(
+    make_auth: AuthFactory,
+) -> None:
+    """Chat's tokens carry no email: the log fills in the acting admin's address."""
+    async with make_auth(SERVICE_TOKEN=SERVICE_TOKEN) as auth:
+        user, admin = await auth.admin("catalog-admin@example.com")
+        sent = await post_event(auth, SERVICE_TOKEN, actor_id=user["id"], actor_email=None)
+        assert sent.status_code == 204, sent.text
+        answer = await auth.client.get(AUDIT, params={"kind": "catalog."}, headers=bearer(admin))
+        [event] = answer.json()["items"]
+        assert event["actor_id"] == user["id"]
+        assert event["actor_email"] == "catalog-admin@example.com"
+
+
 async def test_without_a_service_token_the_internal_audit_route_is_off(auth: Auth) -> None:
     assert (await post_event(auth, "anything")).status_code == 404
 
