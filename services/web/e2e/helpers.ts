@@ -90,12 +90,29 @@ export async function apiCreateChat(request: APIRequestContext, token: string, t
 
 /** One chat turn through the API; resolves when the reply's stream has ended. */
 export async function apiTurn(request: APIRequestContext, token: string, chatId: string, content: string) {
-  const response = await request.post(`/api/chats/${chatId}/messages`, {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { content },
-  });
-  expect(response.status()).toBe(200);
-  expect(await response.text()).toContain("event: run.completed");
+  const headers = { Authorization: `Bearer ${token}` };
+  let streamed = "";
+  try {
+    const response = await request.post(`/api/chats/${chatId}/messages`, { headers, data: { content } });
+    expect(response.status()).toBe(200);
+    streamed = await response.text();
+  } catch (error) {
+    // Traefik sometimes ends a POST's streamed response early (README: a known Traefik issue);
+    // the reply goes on and is stored, which the check below waits for. Other failures stand.
+    if (!(error instanceof Error) || !/socket hang up|ECONNRESET|aborted|terminated/i.test(error.message)) throw error;
+  }
+  if (streamed.includes("event: run.completed")) return;
+  await expect
+    .poll(
+      async () => {
+        const chat = await (await request.get(`/api/chats/${chatId}`, { headers })).json();
+        const messages: { role: string; content: string; status: string }[] = chat.messages ?? [];
+        const asked = messages.findLastIndex((m) => m.role === "user" && m.content === content);
+        return chat.active_run_id == null && asked >= 0 ? (messages[asked + 1]?.status ?? "none") : "running";
+      },
+      { timeout: 30_000 },
+    )
+    .toBe("completed");
 }
 
 /** A message the test mailbox received (parley_testing.mailbox writes one JSON file each). */
