@@ -18,7 +18,7 @@ from parley_auth.admin_schemas import AdminUserRead, AdminUserUpdate
 from parley_auth.emails import fold
 from parley_auth.groups import existing_groups, replace_memberships
 from parley_auth.models import GroupMember, User
-from parley_auth.paging import decode_cursor, encode_cursor, like_prefix
+from parley_auth.paging import InvalidCursor, decode_cursor, encode_cursor, like_prefix
 from parley_auth.refusals import (
     ALREADY_VERIFIED,
     CANNOT_CHANGE_SELF,
@@ -29,6 +29,7 @@ from parley_auth.refusals import (
     conflict,
     not_found,
 )
+from parley_auth.storable import storable_text
 from parley_auth.users import UserManager
 
 # Past this many matches a page says ``total: null`` instead of counting them all.
@@ -61,7 +62,10 @@ async def list_users(
         filters.append(User.__table__.c.id.in_(members))
     total = None if cursor else await _count(session, filters)
     if cursor:
-        filters.append(email_order > str(decode_cursor(cursor, "e")["e"]))
+        after = decode_cursor(cursor, "e")["e"]
+        if not isinstance(after, str) or not storable_text(after):
+            raise InvalidCursor(cursor)
+        filters.append(email_order > after)
     rows = await session.scalars(
         select(User).where(*filters).order_by(email_order).limit(limit + 1)
     )
