@@ -3,6 +3,7 @@ after the next login or refresh."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -126,3 +127,18 @@ async def test_group_members_page_by_cursor(auth: Auth) -> None:
         if cursor is None:
             break
     assert len(seen) == 25 == len(set(seen))
+
+
+async def test_admins_adding_the_same_member_at_once_all_succeed(auth: Auth) -> None:
+    _, admin = await auth.admin("admin@example.com")
+    headers = bearer(admin)
+    bob, _ = await auth.user("bob@example.com")
+    await auth.client.post(GROUPS, headers=headers, json={"id": "eng", "name": "Eng"})
+    member_url = f"{GROUPS}/eng/members/{bob['id']}"
+    answers = await asyncio.gather(
+        *(auth.client.put(member_url, headers=headers) for _ in range(6))
+    )
+    assert [answer.status_code for answer in answers] == [204] * 6
+    assert len(auth.audit_events("group.member_added")) == 1
+    members = (await auth.client.get(f"{GROUPS}/eng/members", headers=headers)).json()
+    assert [m["email"] for m in members["items"]] == ["bob@example.com"]
