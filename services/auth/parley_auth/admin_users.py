@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth import audit
+from parley_auth.account import delete_audited
 from parley_auth.account_changes import record_account_change
 from parley_auth.admin_schemas import AdminUserRead, AdminUserUpdate
 from parley_auth.emails import fold
@@ -217,12 +218,4 @@ async def delete_user(
     user = await get_user(manager.session, user_id)
     if user.id == admin.id:
         raise conflict(CANNOT_CHANGE_SELF)
-    # Added before the delete, which commits: the event and the deletion go together.
-    await audit.record(
-        manager.session,
-        "user.deleted",
-        actor=audit.Actor.of(admin),
-        target=audit.Target.user(user),
-        client=client,
-    )
-    await manager.delete(user)
+    await delete_audited(manager, user, audit.Actor.of(admin), client)
