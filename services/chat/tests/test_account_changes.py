@@ -17,7 +17,6 @@ from parley_testing import TestKey as Key
 from .account_feed_standin import AccountFeedStandIn
 from .conftest import Chat, Event, User, running_chat
 from .feed_fixtures import (  # noqa: F401 (fixtures)
-    POLL,
     auth_url_fixture,
     feed_fixture,
     following_chat,
