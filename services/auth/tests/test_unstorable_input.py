@@ -73,3 +73,12 @@ async def test_forwarded_events_with_unstorable_values_are_refused(make_auth: Au
             headers=bearer(SERVICE_TOKEN),
         )
         assert feed.status_code == 422
+
+
+async def test_public_routes_refuse_a_nul_in_the_email(auth: Auth) -> None:
+    await auth.user("bob@example.com")
+    name = "bob\u0000@example.com"
+    login = await auth.client.post("/auth/login", data={"username": name, "password": "x" * 12})
+    assert login.status_code == 400 and login.json() == {"detail": "LOGIN_BAD_CREDENTIALS"}
+    forgot = await auth.client.post("/auth/forgot-password", json={"email": name})
+    assert forgot.status_code == 422 and forgot.json()["detail"]
