@@ -375,3 +375,23 @@ async def test_two_first_sign_ins_at_once_end_in_one_account(
         assert auth.sql("SELECT count(*) FROM users") == [(1,)]
         assert auth.sql("SELECT count(*) FROM oauth_accounts") == [(1,)]
         assert auth.sql("SELECT group_id FROM group_members") == [("ops",)]
+
+
+async def test_a_provider_error_with_a_nul_is_a_refusal_not_an_outage(
+    make_auth: AuthFactory, oidc_provider: pt.OidcProvider
+) -> None:
+    login = person(oidc_provider)
+    async with sso_auth(make_auth, oidc_provider) as auth, browser(auth) as client:
+        back = await pt.sign_in(
+            client, f"{BASE}/auth/sso/corp/login", oidc_provider, login, follow_callback=False
+        )
+        callback = urlsplit(back.headers["location"])
+        state = parse_qs(callback.query)["state"][0]
+        query = urlencode({"state": state, "error": "access_denied\x00"})
+        answer = await client.get(f"{BASE}{callback.path}?{query}")
+        assert answer.status_code == 302
+        assert answer.headers["location"] == "/login?sso_error=SSO_FAILED"
+        [(reason,)] = auth.sql(
+            "SELECT detail->>'reason' FROM audit_events WHERE kind = 'sso.failed'"
+        )
+        assert "access_denied" in reason
