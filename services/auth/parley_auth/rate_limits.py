@@ -69,8 +69,9 @@ async def _email_in_body(request: Request) -> str | None:
         return None
     email = body.get("email") if isinstance(body, dict) else None
     # Text the database cannot store names no account; the body validation refuses it (422).
-    usable = isinstance(email, str) and storable_text(email)
-    return email_key(email) if usable else None
+    if not isinstance(email, str) or not storable_text(email):
+        return None
+    return email_key(email)
 
 
 def _user_of_bearer(request: Request, runtime: Runtime) -> str | None:
