@@ -93,7 +93,11 @@ async def delete_group(
     session: AsyncSession, admin: User, group_id: str, client: audit.ClientInfo
 ) -> None:
     """Delete the group and its memberships; each former member's feed row follows. Commits."""
-    group = await get_group(session, group_id)
+    # Locked first: a membership being added meanwhile (its foreign key check shares this row)
+    # commits before the members are read, or waits and then finds the group gone (404).
+    group = await session.get(Group, group_id, with_for_update=True)
+    if group is None:
+        raise not_found()
     members = list(
         (
             await session.scalars(

@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from typing import Any
 
+import psycopg
+
 from .conftest import Auth, bearer
 from .test_account_changes import claims
 
@@ -142,3 +144,36 @@ async def test_admins_adding_the_same_member_at_once_all_succeed(auth: Auth) -> 
     assert len(auth.audit_events("group.member_added")) == 1
     members = (await auth.client.get(f"{GROUPS}/eng/members", headers=headers)).json()
     assert [m["email"] for m in members["items"]] == ["bob@example.com"]
+
+
+async def test_a_member_added_while_the_group_is_deleted_loses_it_in_the_feed(
+    auth: Auth,
+) -> None:
+    _, admin = await auth.admin("admin@example.com")
+    headers = bearer(admin)
+    bob, _ = await auth.user("bob@example.com")
+    await auth.client.post(GROUPS, headers=headers, json={"id": "eng", "name": "Eng"})
+    # Another admin's membership change, not yet committed when the deletion starts.
+    with psycopg.connect(auth.database_url) as adding:
+        adding.execute(
+            "INSERT INTO group_members (group_id, user_id, source) VALUES ('eng', %s, 'manual')",
+            (bob["id"],),
+        )
+        adding.execute(
+            "INSERT INTO account_changes (user_id, token_version, deleted, changed_at, groups)"
+            " VALUES (%s, 0, false, clock_timestamp(), '{eng}')",
+            (bob["id"],),
+        )
+        deleting = asyncio.create_task(auth.client.delete(f"{GROUPS}/eng", headers=headers))
+        for _ in range(200):
+            waiting = auth.sql(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if waiting[0][0] or deleting.done():
+                break
+            await asyncio.sleep(0.05)
+        adding.commit()
+    assert (await deleting).status_code == 204
+    [(groups,)] = auth.sql("SELECT groups FROM account_changes WHERE user_id = %s", bob["id"])
+    assert groups == []
