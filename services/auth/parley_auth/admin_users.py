@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fastapi_users import exceptions
 from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth import audit
@@ -175,7 +176,11 @@ async def update_user(
         user.is_active = change.active
         changed = True
     if change.groups is not None:
-        memberships = await replace_memberships(session, user.id, change.groups, "manual")
+        try:
+            memberships = await replace_memberships(session, user.id, change.groups, "manual")
+        except IntegrityError:  # a group deleted since the check above
+            await session.rollback()
+            raise Refused(422, UNKNOWN_GROUP) from None
         for slug in memberships.added:
             await note("group.member_added", group=slug)
         for slug in memberships.removed:

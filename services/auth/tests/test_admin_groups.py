@@ -177,3 +177,33 @@ async def test_a_member_added_while_the_group_is_deleted_loses_it_in_the_feed(
     assert (await deleting).status_code == 204
     [(groups,)] = auth.sql("SELECT groups FROM account_changes WHERE user_id = %s", bob["id"])
     assert groups == []
+
+
+async def test_adding_to_a_group_being_deleted_is_a_client_error(auth: Auth) -> None:
+    _, admin = await auth.admin("admin@example.com")
+    headers = bearer(admin)
+    bob, _ = await auth.user("bob@example.com")
+    await auth.client.post(GROUPS, headers=headers, json={"id": "eng", "name": "Eng"})
+    for method, url, body in (
+        ("PUT", f"{GROUPS}/eng/members/{bob['id']}", None),
+        ("PATCH", f"/auth/admin/users/{bob['id']}", {"groups": ["eng"]}),
+    ):
+        auth.sql("INSERT INTO groups (id, name) VALUES ('eng', 'Eng') ON CONFLICT DO NOTHING")
+        # Another admin's deletion, not yet committed when the membership is written.
+        with psycopg.connect(auth.database_url) as deleting:
+            deleting.execute("DELETE FROM groups WHERE id = 'eng'")
+            adding = asyncio.create_task(
+                auth.client.request(method, url, headers=headers, json=body)
+            )
+            for _ in range(200):
+                waiting = auth.sql(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                if waiting[0][0] or adding.done():
+                    break
+                await asyncio.sleep(0.05)
+            deleting.commit()
+        answer = await adding
+        assert answer.status_code in (404, 422), answer.text
+        assert answer.json()["detail"] in ("Not Found", "UNKNOWN_GROUP")
