@@ -53,7 +53,7 @@ async def account_changes(
     """
     if since.tzinfo is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, detail="since needs a time zone (RFC 3339)"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="since needs a time zone (RFC 3339)"
         )
     page = await changes_since(session, since, limit)
     return AccountChanges(
