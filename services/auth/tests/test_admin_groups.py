@@ -146,6 +146,18 @@ async def test_admins_adding_the_same_member_at_once_all_succeed(auth: Auth) -> 
     assert [m["email"] for m in members["items"]] == ["bob@example.com"]
 
 
+async def blocked_on_a_lock(auth: Auth, request: asyncio.Task[Any]) -> None:
+    """Poll until ``request`` waits on a row lock (or has ended: then the test says why)."""
+    for _ in range(400):
+        waiting = auth.sql(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        if waiting[0][0] or request.done():
+            return
+        await asyncio.sleep(0.05)
+
+
 async def test_a_member_added_while_the_group_is_deleted_loses_it_in_the_feed(
     auth: Auth,
 ) -> None:
@@ -165,14 +177,7 @@ async def test_a_member_added_while_the_group_is_deleted_loses_it_in_the_feed(
             (bob["id"],),
         )
         deleting = asyncio.create_task(auth.client.delete(f"{GROUPS}/eng", headers=headers))
-        for _ in range(200):
-            waiting = auth.sql(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-            if waiting[0][0] or deleting.done():
-                break
-            await asyncio.sleep(0.05)
+        await blocked_on_a_lock(auth, deleting)
         adding.commit()
     assert (await deleting).status_code == 204
     [(groups,)] = auth.sql("SELECT groups FROM account_changes WHERE user_id = %s", bob["id"])
@@ -195,14 +200,7 @@ async def test_adding_to_a_group_being_deleted_is_a_client_error(auth: Auth) -> 
             adding = asyncio.create_task(
                 auth.client.request(method, url, headers=headers, json=body)
             )
-            for _ in range(200):
-                waiting = auth.sql(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                )
-                if waiting[0][0] or adding.done():
-                    break
-                await asyncio.sleep(0.05)
+            await blocked_on_a_lock(auth, adding)
             deleting.commit()
         answer = await adding
         assert answer.status_code in (404, 422), answer.text

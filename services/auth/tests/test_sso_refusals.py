@@ -4,12 +4,24 @@ unknown or unreachable providers, odd provider errors."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
 
+import httpx
 import parley_testing as pt
 
 from .conftest import OTHER_CLIENT, AuthFactory
 from .sso_support import BASE, browser, failure, person, sign_in, sso_auth
+
+
+async def stopped_at_callback(
+    client: httpx.AsyncClient, provider: pt.OidcProvider, login: str
+) -> tuple[SplitResult, dict[str, str]]:
+    """Sign in at the provider, stopping before the callback: its URL and query."""
+    back = await pt.sign_in(
+        client, f"{BASE}/auth/sso/corp/login", provider, login, follow_callback=False
+    )
+    callback = urlsplit(back.headers["location"])
+    return callback, {k: v[0] for k, v in parse_qs(callback.query).items()}
 
 
 async def test_a_tampered_or_missing_state_is_refused(
@@ -17,11 +29,7 @@ async def test_a_tampered_or_missing_state_is_refused(
 ) -> None:
     login = person(oidc_provider)
     async with sso_auth(make_auth, oidc_provider) as auth, browser(auth) as client:
-        back = await pt.sign_in(
-            client, f"{BASE}/auth/sso/corp/login", oidc_provider, login, follow_callback=False
-        )
-        callback = urlsplit(back.headers["location"])
-        query = {k: v[0] for k, v in parse_qs(callback.query).items()}
+        callback, query = await stopped_at_callback(client, oidc_provider, login)
         tampered = f"{BASE}{callback.path}?" + urlencode({**query, "state": "x" + query["state"]})
         answer = await client.get(tampered)
         assert answer.status_code == 302
@@ -140,12 +148,8 @@ async def test_a_provider_error_with_a_nul_is_a_refusal_not_an_outage(
 ) -> None:
     login = person(oidc_provider)
     async with sso_auth(make_auth, oidc_provider) as auth, browser(auth) as client:
-        back = await pt.sign_in(
-            client, f"{BASE}/auth/sso/corp/login", oidc_provider, login, follow_callback=False
-        )
-        callback = urlsplit(back.headers["location"])
-        state = parse_qs(callback.query)["state"][0]
-        query = urlencode({"state": state, "error": "access_denied\x00"})
+        callback, query = await stopped_at_callback(client, oidc_provider, login)
+        query = urlencode({"state": query["state"], "error": "access_denied\x00"})
         answer = await client.get(f"{BASE}{callback.path}?{query}")
         assert answer.status_code == 302
         assert answer.headers["location"] == "/login?sso_error=SSO_FAILED"
