@@ -149,8 +149,8 @@ async def test_a_provider_error_with_a_nul_is_a_refusal_not_an_outage(
     login = person(oidc_provider)
     async with sso_auth(make_auth, oidc_provider) as auth, browser(auth) as client:
         callback, query = await stopped_at_callback(client, oidc_provider, login)
-        query = urlencode({"state": query["state"], "error": "access_denied\x00"})
-        answer = await client.get(f"{BASE}{callback.path}?{query}")
+        refused = urlencode({"state": query["state"], "error": "access_denied\x00"})
+        answer = await client.get(f"{BASE}{callback.path}?{refused}")
         assert answer.status_code == 302
         assert answer.headers["location"] == "/login?sso_error=SSO_FAILED"
         [(reason,)] = auth.sql(
