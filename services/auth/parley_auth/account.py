@@ -89,11 +89,17 @@ async def delete_account(
     """Delete the account and its sessions; chat deletes its chats from the feed."""
     if not await manager.password_matches(user, current_password):
         raise CurrentPasswordInvalid
-    # Committed by the deletion itself.
+    await delete_audited(manager, user, audit.Actor.of(user), client)
+
+
+async def delete_audited(
+    manager: UserManager, user: User, actor: audit.Actor, client: audit.ClientInfo
+) -> None:
+    """Delete the account with its ``user.deleted`` event (the deletion commits both)."""
     await audit.record(
         manager.session,
         "user.deleted",
-        actor=audit.Actor.of(user),
+        actor=actor,
         target=audit.Target.user(user),
         client=client,
     )

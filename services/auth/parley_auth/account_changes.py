@@ -61,7 +61,7 @@ async def _record(
             )
         )
     ).first()
-    groups = [] if deleted else await _group_slugs(session, user_id)
+    groups = [] if deleted else await groups_of(session, user_id)
     version = int(account.token_version) if account is not None else 0
     role = "admin" if account is not None and account.is_superuser and not deleted else "member"
     active = account is not None and bool(account.is_active) and not deleted
@@ -88,7 +88,8 @@ async def _record(
     return version
 
 
-async def _group_slugs(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
+async def groups_of(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    """The user's group slugs, sorted (every source)."""
     rows = await session.scalars(
         select(GroupMember.group_id)
         .where(GroupMember.user_id == user_id)

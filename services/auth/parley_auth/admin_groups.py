@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,7 +93,11 @@ async def delete_group(
     session: AsyncSession, admin: User, group_id: str, client: audit.ClientInfo
 ) -> None:
     """Delete the group and its memberships; each former member's feed row follows. Commits."""
-    group = await get_group(session, group_id)
+    # Locked first: a membership being added meanwhile (its foreign key check shares this row)
+    # commits before the members are read, or waits and then finds the group gone (404).
+    group = await session.get(Group, group_id, with_for_update=True)
+    if group is None:
+        raise not_found()
     members = list(
         (
             await session.scalars(
@@ -115,6 +119,26 @@ async def delete_group(
     await session.commit()
 
 
+async def _membership_changed(
+    session: AsyncSession,
+    kind: str,
+    admin: User,
+    user: User,
+    group: Group,
+    client: audit.ClientInfo,
+) -> None:
+    """The member's feed row follows the change; the admin's action is audited."""
+    await record_account_change(session, user.id, end_sessions=False)
+    await audit.record(
+        session,
+        kind,
+        actor=audit.Actor.of(admin),
+        target=audit.Target.user(user),
+        client=client,
+        detail={"group": group.id},
+    )
+
+
 async def add_member(
     session: AsyncSession,
     admin: User,
@@ -125,22 +149,25 @@ async def add_member(
     """Make ``user_id`` a manual member (an SSO membership becomes manual). Commits."""
     group = await get_group(session, group_id)
     user = await get_user(session, user_id)
-    existing = await session.get(GroupMember, (group_id, user_id))
-    if existing is not None and existing.source == "manual":
-        return
-    if existing is not None:
-        existing.source = "manual"
+    # One statement, not read-then-insert: two admins adding the same member at once both get
+    # their 204 (and one event), and a group deleted meanwhile is a 404.
+    try:
+        added = await session.scalar(
+            insert(GroupMember)
+            .values(group_id=group_id, user_id=user_id, source="manual")
+            .on_conflict_do_nothing()
+            .returning(GroupMember.user_id)
+        )
+    except IntegrityError:
+        await session.rollback()
+        raise not_found() from None
+    if added is not None:
+        await _membership_changed(session, "group.member_added", admin, user, group, client)
     else:
-        session.add(GroupMember(group_id=group_id, user_id=user_id, source="manual"))
-        await session.flush()
-        await record_account_change(session, user_id, end_sessions=False)
-        await audit.record(
-            session,
-            "group.member_added",
-            actor=audit.Actor.of(admin),
-            target=audit.Target.user(user),
-            client=client,
-            detail={"group": group.id},
+        await session.execute(
+            update(GroupMember)
+            .where(GroupMember.group_id == group_id, GroupMember.user_id == user_id)
+            .values(source="manual")
         )
     await session.commit()
 
@@ -162,13 +189,5 @@ async def remove_member(
         .returning(GroupMember.user_id)
     )
     if removed is not None:
-        await record_account_change(session, user_id, end_sessions=False)
-        await audit.record(
-            session,
-            "group.member_removed",
-            actor=audit.Actor.of(admin),
-            target=audit.Target.user(user),
-            client=client,
-            detail={"group": group.id},
-        )
+        await _membership_changed(session, "group.member_removed", admin, user, group, client)
     await session.commit()

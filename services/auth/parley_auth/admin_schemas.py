@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from parley_auth.schemas import Role
+from parley_auth.storable import Instant, JsonObject, Text
 
 GroupSlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", max_length=64)]
-GroupName = Annotated[str, Field(min_length=1, max_length=100)]
+GroupName = Annotated[Text, Field(min_length=1, max_length=100)]
 RegistrationMode = Literal["open", "domains", "invite", "closed"]
 
 
@@ -71,7 +72,7 @@ class RegistrationRead(BaseModel):
 
 class RegistrationUpdate(BaseModel):
     mode: RegistrationMode
-    domains: list[Annotated[str, Field(min_length=1, max_length=253)]] = Field(
+    domains: list[Annotated[Text, Field(min_length=1, max_length=253)]] = Field(
         default_factory=list, max_length=200
     )
 
@@ -100,11 +101,11 @@ class InternalAuditEvent(BaseModel):
 
     kind: str = Field(pattern=r"^catalog\.[a-z_.]{1,55}$", max_length=64)
     actor_id: uuid.UUID | None
-    actor_email: str | None = Field(default=None, max_length=320)
+    actor_email: Text | None = Field(default=None, max_length=320)
     target_type: Literal["provider", "model"]
-    target_id: str = Field(max_length=200)
-    target_label: str | None = Field(default=None, max_length=320)
-    client_ip: str | None = Field(default=None, max_length=64)
-    user_agent: str | None = Field(default=None, max_length=300)
-    detail: dict[str, object] = Field(default_factory=dict)
-    at: datetime
+    target_id: Text = Field(max_length=200)
+    target_label: Text | None = Field(default=None, max_length=320)
+    client_ip: Text | None = Field(default=None, max_length=64)
+    user_agent: Text | None = Field(default=None, max_length=300)
+    detail: JsonObject = Field(default_factory=dict)
+    at: Instant

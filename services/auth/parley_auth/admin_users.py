@@ -10,15 +10,17 @@ from dataclasses import dataclass
 
 from fastapi_users import exceptions
 from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley_auth import audit
+from parley_auth.account import delete_audited
 from parley_auth.account_changes import record_account_change
 from parley_auth.admin_schemas import AdminUserRead, AdminUserUpdate
 from parley_auth.emails import fold
 from parley_auth.groups import existing_groups, replace_memberships
 from parley_auth.models import GroupMember, User
-from parley_auth.paging import decode_cursor, encode_cursor, like_prefix
+from parley_auth.paging import InvalidCursor, decode_cursor, encode_cursor, like_prefix
 from parley_auth.refusals import (
     ALREADY_VERIFIED,
     CANNOT_CHANGE_SELF,
@@ -29,6 +31,7 @@ from parley_auth.refusals import (
     conflict,
     not_found,
 )
+from parley_auth.storable import storable_text
 from parley_auth.users import UserManager
 
 # Past this many matches a page says ``total: null`` instead of counting them all.
@@ -61,7 +64,10 @@ async def list_users(
         filters.append(User.__table__.c.id.in_(members))
     total = None if cursor else await _count(session, filters)
     if cursor:
-        filters.append(email_order > str(decode_cursor(cursor, "e")["e"]))
+        after = decode_cursor(cursor, "e")["e"]
+        if not isinstance(after, str) or not storable_text(after):
+            raise InvalidCursor(cursor)
+        filters.append(email_order > after)
     rows = await session.scalars(
         select(User).where(*filters).order_by(email_order).limit(limit + 1)
     )
@@ -170,7 +176,11 @@ async def update_user(
         user.is_active = change.active
         changed = True
     if change.groups is not None:
-        memberships = await replace_memberships(session, user.id, change.groups, "manual")
+        try:
+            memberships = await replace_memberships(session, user.id, change.groups, "manual")
+        except IntegrityError:  # a group deleted since the check above
+            await session.rollback()
+            raise Refused(422, UNKNOWN_GROUP) from None
         for slug in memberships.added:
             await note("group.member_added", group=slug)
         for slug in memberships.removed:
@@ -213,12 +223,4 @@ async def delete_user(
     user = await get_user(manager.session, user_id)
     if user.id == admin.id:
         raise conflict(CANNOT_CHANGE_SELF)
-    # Added before the delete, which commits: the event and the deletion go together.
-    await audit.record(
-        manager.session,
-        "user.deleted",
-        actor=audit.Actor.of(admin),
-        target=audit.Target.user(user),
-        client=client,
-    )
-    await manager.delete(user)
+    await delete_audited(manager, user, audit.Actor.of(admin), client)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
@@ -90,6 +91,18 @@ async def record(
     )
 
 
+_ADDRESS = TypeAdapter(EmailStr)
+
+
+def _is_address(text: str) -> bool:
+    # Registration's own check: "P@ssw0rd!" contains an "@" but names no mailbox.
+    try:
+        _ADDRESS.validate_python(text)
+    except ValidationError:
+        return False
+    return True
+
+
 async def record_refused_login(
     session: AsyncSession,
     kind: str,
@@ -105,7 +118,7 @@ async def record_refused_login(
     if user is not None:
         target = Target.user(user)
     else:
-        target = Target("user", None, canonical if "@" in canonical else None)
+        target = Target("user", None, canonical if _is_address(login_name) else None)
     await record(session, kind, actor=None, target=target, client=client, detail=detail)
 
 

@@ -13,6 +13,7 @@ from parley_auth.admin_schemas import InternalAuditEvent
 from parley_auth.emails import canonical_email
 from parley_auth.models import AuditEvent, User
 from parley_auth.paging import InvalidCursor, decode_cursor, encode_cursor, like_prefix
+from parley_auth.storable import storable_instant
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ async def list_events(
             after = (datetime.fromisoformat(str(key["at"])), int(str(key["id"])))
         except ValueError:
             raise InvalidCursor(cursor) from None
+        # Ours are aware instants and bigint ids; anything else is not one of ours.
+        if after[0].tzinfo is None or not storable_instant(after[0]) or not 0 < after[1] < 2**63:
+            raise InvalidCursor(cursor)
         conditions.append(tuple_(AuditEvent.at, AuditEvent.id) < after)
     rows = await session.scalars(
         select(AuditEvent)

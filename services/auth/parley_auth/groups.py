@@ -19,6 +19,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# groups_of lives with the feed, which needs it too (and which this module imports).
+from parley_auth.account_changes import groups_of as groups_of
 from parley_auth.account_changes import record_account_change
 from parley_auth.models import Group, GroupMember
 
@@ -48,16 +50,6 @@ class GroupsChange:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.removed)
-
-
-async def groups_of(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
-    """The user's group slugs, sorted (every source)."""
-    rows = await session.scalars(
-        select(GroupMember.group_id)
-        .where(GroupMember.user_id == user_id)
-        .order_by(GroupMember.group_id)
-    )
-    return list(rows.all())
 
 
 async def existing_groups(session: AsyncSession, slugs: Collection[str]) -> set[str]:

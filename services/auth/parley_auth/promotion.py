@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from parley_auth import audit
-from parley_auth.account_changes import record_account_change
 from parley_auth.config import Settings
 from parley_auth.db import create_engine, create_sessionmaker
 from parley_auth.emails import canonical_email
 from parley_auth.models import User
+from parley_auth.roles import set_role
 
 
 async def set_superuser(settings: Settings, email: str, value: bool) -> bool:
@@ -23,18 +22,9 @@ async def set_superuser(settings: Settings, email: str, value: bool) -> bool:
             )
             if user is None:
                 return False
-            if user.is_superuser != value:
-                before = user.role
-                user.is_superuser = value
-                await session.flush()
-                await record_account_change(session, user.id, end_sessions=False)
-                await audit.record(
-                    session,
-                    "user.role_changed",
-                    actor=None,
-                    target=audit.Target.user(user),
-                    detail={"from": before, "to": user.role, "reason": "parley-auth users promote"},
-                )
+            if await set_role(
+                session, user, admin=value, detail={"reason": "parley-auth users promote"}
+            ):
                 await session.commit()
             return True
     finally:

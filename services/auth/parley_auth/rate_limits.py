@@ -21,6 +21,7 @@ from parley_auth.config import Rate, Settings
 from parley_auth.deps import RuntimeDep
 from parley_auth.models import RateLimitCounter as Row
 from parley_auth.runtime import Runtime
+from parley_auth.storable import storable_text
 from parley_auth.throttle import email_key
 
 RATE_LIMITED = "RATE_LIMITED"
@@ -67,7 +68,10 @@ async def _email_in_body(request: Request) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return None
     email = body.get("email") if isinstance(body, dict) else None
-    return email_key(email) if isinstance(email, str) else None
+    # Text the database cannot store names no account; the body validation refuses it (422).
+    if not isinstance(email, str) or not storable_text(email):
+        return None
+    return email_key(email)
 
 
 def _user_of_bearer(request: Request, runtime: Runtime) -> str | None:

@@ -19,8 +19,8 @@ from .conftest import SSO_CLIENT_SECRET, Auth, AuthFactory, bearer
 BASE = "http://testserver"
 
 
-def providers_setting(provider: pt.OidcProvider, **overrides: Any) -> str:
-    """OIDC_PROVIDERS naming the test provider as ``corp``."""
+def provider_entry(provider: pt.OidcProvider, **overrides: Any) -> dict[str, Any]:
+    """The OIDC_PROVIDERS entry naming the test provider as ``corp``."""
     entry: dict[str, Any] = {
         "id": "corp",
         "name": "Corp SSO",
@@ -28,7 +28,12 @@ def providers_setting(provider: pt.OidcProvider, **overrides: Any) -> str:
         "client_id": provider.client_id,
         "client_secret": SSO_CLIENT_SECRET,
     }
-    return json.dumps([entry | overrides])
+    return entry | overrides
+
+
+def providers_setting(provider: pt.OidcProvider, **overrides: Any) -> str:
+    """OIDC_PROVIDERS with that one entry."""
+    return json.dumps([provider_entry(provider, **overrides)])
 
 
 @asynccontextmanager

@@ -3,8 +3,11 @@ after the next login or refresh."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
+
+import psycopg
 
 from .conftest import Auth, bearer
 from .test_account_changes import claims
@@ -126,3 +129,79 @@ async def test_group_members_page_by_cursor(auth: Auth) -> None:
         if cursor is None:
             break
     assert len(seen) == 25 == len(set(seen))
+
+
+async def test_admins_adding_the_same_member_at_once_all_succeed(auth: Auth) -> None:
+    _, admin = await auth.admin("admin@example.com")
+    headers = bearer(admin)
+    bob, _ = await auth.user("bob@example.com")
+    await auth.client.post(GROUPS, headers=headers, json={"id": "eng", "name": "Eng"})
+    member_url = f"{GROUPS}/eng/members/{bob['id']}"
+    answers = await asyncio.gather(
+        *(auth.client.put(member_url, headers=headers) for _ in range(6))
+    )
+    assert [answer.status_code for answer in answers] == [204] * 6
+    assert len(auth.audit_events("group.member_added")) == 1
+    members = (await auth.client.get(f"{GROUPS}/eng/members", headers=headers)).json()
+    assert [m["email"] for m in members["items"]] == ["bob@example.com"]
+
+
+async def blocked_on_a_lock(auth: Auth, request: asyncio.Task[Any]) -> None:
+    """Poll until ``request`` waits on a row lock (or has ended: then the test says why)."""
+    for _ in range(400):
+        waiting = auth.sql(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        if waiting[0][0] or request.done():
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_a_member_added_while_the_group_is_deleted_loses_it_in_the_feed(
+    auth: Auth,
+) -> None:
+    _, admin = await auth.admin("admin@example.com")
+    headers = bearer(admin)
+    bob, _ = await auth.user("bob@example.com")
+    await auth.client.post(GROUPS, headers=headers, json={"id": "eng", "name": "Eng"})
+    # Another admin's membership change, not yet committed when the deletion starts.
+    with psycopg.connect(auth.database_url) as adding:
+        adding.execute(
+            "INSERT INTO group_members (group_id, user_id, source) VALUES ('eng', %s, 'manual')",
+            (bob["id"],),
+        )
+        adding.execute(
+            "INSERT INTO account_changes (user_id, token_version, deleted, changed_at, groups)"
+            " VALUES (%s, 0, false, clock_timestamp(), '{eng}')",
+            (bob["id"],),
+        )
+        deleting = asyncio.create_task(auth.client.delete(f"{GROUPS}/eng", headers=headers))
+        await blocked_on_a_lock(auth, deleting)
+        adding.commit()
+    assert (await deleting).status_code == 204
+    [(groups,)] = auth.sql("SELECT groups FROM account_changes WHERE user_id = %s", bob["id"])
+    assert groups == []
+
+
+async def test_adding_to_a_group_being_deleted_is_a_client_error(auth: Auth) -> None:
+    _, admin = await auth.admin("admin@example.com")
+    headers = bearer(admin)
+    bob, _ = await auth.user("bob@example.com")
+    await auth.client.post(GROUPS, headers=headers, json={"id": "eng", "name": "Eng"})
+    for method, url, body in (
+        ("PUT", f"{GROUPS}/eng/members/{bob['id']}", None),
+        ("PATCH", f"/auth/admin/users/{bob['id']}", {"groups": ["eng"]}),
+    ):
+        auth.sql("INSERT INTO groups (id, name) VALUES ('eng', 'Eng') ON CONFLICT DO NOTHING")
+        # Another admin's deletion, not yet committed when the membership is written.
+        with psycopg.connect(auth.database_url) as deleting:
+            deleting.execute("DELETE FROM groups WHERE id = 'eng'")
+            adding = asyncio.create_task(
+                auth.client.request(method, url, headers=headers, json=body)
+            )
+            await blocked_on_a_lock(auth, adding)
+            deleting.commit()
+        answer = await adding
+        assert answer.status_code in (404, 422), answer.text
+        assert answer.json()["detail"] in ("Not Found", "UNKNOWN_GROUP")

@@ -35,7 +35,12 @@ async def test_account_flows_are_audited_without_secrets(make_auth: AuthFactory)
         )
         token, refresh = login.json()["access_token"], login.json()["refresh_token"]
         secrets += [token, refresh]
-        for name in ("alice@example.com", "nobody@example.com", "hunter2-not-an-email"):
+        for name in (
+            "alice@example.com",
+            "nobody@example.com",
+            "hunter2-not-an-email",
+            "P@ssw0rd!",
+        ):
             await call("POST", "/auth/login", data={"username": name, "password": "wrong" * 3})
         for _ in range(3):  # the third failure blocks the account; the next attempt is refused
             await call(
@@ -128,10 +133,11 @@ async def test_account_flows_are_audited_without_secrets(make_auth: AuthFactory)
         # Failed logins: against the account when it exists, the typed address otherwise, and
         # nothing when the "address" may well be a password typed into the wrong field.
         failed = [e for e in events if e["kind"] == "login.failed"]
-        assert [(e["target_id"], e["target_label"]) for e in failed[:3]] == [
+        assert [(e["target_id"], e["target_label"]) for e in failed[:4]] == [
             (alice, "alice@example.com"),
             (None, "nobody@example.com"),
             (None, None),
+            (None, None),  # an "@" alone does not make an address
         ]
         assert all(e["actor_id"] is None and e["client_ip"] == HOST for e in failed)
         assert one("login.throttled")["detail"]["retry_after"] > 0

@@ -20,20 +20,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .conftest import OTHER_CLIENT, SSO_CLIENT_SECRET
+from .conftest import OTHER_CLIENT
+from .sso_support import provider_entry
 
 CALLBACK = "http://testserver/auth/sso/corp/callback"
 
 
 def config(provider: pt.OidcProvider, **overrides: Any) -> OidcProviderConfig:
-    values: dict[str, Any] = {
-        "id": "corp",
-        "name": "Corp",
-        "discovery_url": provider.discovery_url,
-        "client_id": provider.client_id,
-        "client_secret": SSO_CLIENT_SECRET,
-    }
-    return OidcProviderConfig(**(values | overrides))
+    return OidcProviderConfig(**provider_entry(provider, **overrides))
 
 
 async def _echo(request: Request) -> JSONResponse:

@@ -6,51 +6,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 from parley_testing import LlmStub, free_port
 from parley_testing import TestKey as Key
 
-from .account_feed_standin import SERVICE_TOKEN, AccountFeedStandIn, serve_feed
+from .account_feed_standin import AccountFeedStandIn
 from .conftest import Chat, Event, User, running_chat
-
-POLL = 0.2  # seconds between polls in these tests (10 by default)
-
-
-@pytest.fixture
-def feed() -> AccountFeedStandIn:
-    return AccountFeedStandIn()
-
-
-@pytest.fixture
-def auth_url(feed: AccountFeedStandIn) -> Iterator[str]:
-    with serve_feed(feed) as url:
-        yield url
-
-
-@pytest.fixture
-def following(make_settings: Any, auth_url: str) -> Callable[..., Any]:
-    """Settings of a chat that follows the stand-in feed."""
-
-    def make(**overrides: Any) -> Any:
-        values = {
-            "AUTH_URL": auth_url,
-            "SERVICE_TOKEN": SERVICE_TOKEN,
-            "ACCOUNT_CHANGES_POLL_SECONDS": POLL,
-        }
-        return make_settings(**{**values, **overrides})
-
-    return make
-
-
-@pytest.fixture
-async def chat(following: Callable[..., Any], signing_key: Key) -> AsyncIterator[Chat]:
-    async with running_chat(following(), signing_key) as running:
-        yield running
+from .feed_fixtures import (  # noqa: F401 (fixtures)
+    auth_url_fixture,
+    feed_fixture,
+    following_chat,
+    following_fixture,
+)
 
 
 async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float = 5.0) -> None:

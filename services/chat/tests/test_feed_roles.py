@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 from parley_chat.accounts import AccountState, AccountStates
 from parley_chat.catalog import StaticCatalog
 from parley_chat.config import Settings
@@ -20,43 +19,17 @@ from parley_chat.storage import AccountQueries, ChangeRow, StoredAccount, create
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
-from .account_feed_standin import SERVICE_TOKEN, AccountFeedStandIn, serve_feed
+from .account_feed_standin import AccountFeedStandIn
 from .catalog_support import model_body
 from .conftest import Chat, User, running_chat
+from .feed_fixtures import (  # noqa: F401 (fixtures)
+    auth_url_fixture,
+    feed_fixture,
+    following_chat,
+    following_fixture,
+)
 from .test_account_changes import eventually, status_of
 from .two_providers import two_providers
-
-POLL = 0.2
-
-
-@pytest.fixture
-def feed() -> AccountFeedStandIn:
-    return AccountFeedStandIn()
-
-
-@pytest.fixture
-def auth_url(feed: AccountFeedStandIn) -> Iterator[str]:
-    with serve_feed(feed) as url:
-        yield url
-
-
-@pytest.fixture
-def following(make_settings: Any, auth_url: str) -> Callable[..., Any]:
-    def make(**overrides: Any) -> Any:
-        values = {
-            "AUTH_URL": auth_url,
-            "SERVICE_TOKEN": SERVICE_TOKEN,
-            "ACCOUNT_CHANGES_POLL_SECONDS": POLL,
-        }
-        return make_settings(**{**values, **overrides})
-
-    return make
-
-
-@pytest.fixture
-async def chat(following: Callable[..., Any], signing_key: Key) -> AsyncIterator[Chat]:
-    async with running_chat(following(), signing_key) as running:
-        yield running
 
 
 def issued(chat: Chat, user_id: str, *, seconds_ago: int = 30, **claims: Any) -> User:

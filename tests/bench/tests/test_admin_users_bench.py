@@ -38,7 +38,7 @@ async def auth_client(auth_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_the_scenario_seeds_pages_and_searches(
-    auth_url: str, auth_client: httpx.AsyncClient, tmp_path: Path
+    auth_url: str, auth_client: httpx.AsyncClient, tmp_path: Path, machine: dict[str, object]
 ) -> None:
     admin_users.seed_users(auth_url, COUNT)
     token = await admin_users.admin_token(auth_client, auth_url)
@@ -68,16 +68,7 @@ async def test_the_scenario_seeds_pages_and_searches(
     data = {
         "command": "parley-bench --only admin_users",
         "mode": "short",
-        "machine": {
-            "when": "now",
-            "commit": "abc",
-            "cpu": "x",
-            "cores": 2,
-            "memory_gb": 1,
-            "load_at_start": "0",
-            "os": "Linux",
-            "python": "3.11",
-        },
+        "machine": machine,
         "admin_users": {
             "users": COUNT,
             "samples": 3,

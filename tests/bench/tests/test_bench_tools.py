@@ -35,7 +35,7 @@ async def test_a_failing_turn_is_counted_as_an_error(llm_stub: LlmStub) -> None:
     assert result.errors == 2 and not result.ok_turns
 
 
-def test_report_has_tables_targets_and_charts(tmp_path: Path) -> None:
+def test_report_has_tables_targets_and_charts(tmp_path: Path, machine: dict[str, object]) -> None:
     row = {
         "users": 16,
         "turns": 10,
@@ -48,16 +48,7 @@ def test_report_has_tables_targets_and_charts(tmp_path: Path) -> None:
     data = {
         "command": "parley-bench",
         "mode": "short",
-        "machine": {
-            "when": "now",
-            "commit": "abc",
-            "cpu": "x",
-            "cores": 2,
-            "memory_gb": 1,
-            "load_at_start": "0",
-            "os": "Linux",
-            "python": "3.11",
-        },
+        "machine": machine,
         "throughput": [
             {**row, "target": "parley-gateway", "cpu_ms_per_turn": 10.0},
             {**row, "target": "agentos", "turns_per_s": 10.0, "cpu_ms_per_turn": 30.0},

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from parley_common.openapi import responses
 
+from parley_auth.storable import Text
+
 ADMIN_ONLY = responses(401, 403, 503, describe={403: "Forbidden: the caller is not an admin"})
 
 Cursor = Annotated[
-    str | None, Query(max_length=1000, description="next_cursor of the previous page")
+    Text | None, Query(max_length=1000, description="next_cursor of the previous page")
 ]
 Limit = Annotated[int, Query(ge=1, le=200)]
 

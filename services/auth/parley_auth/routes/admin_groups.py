@@ -15,10 +15,11 @@ from parley_auth.deps import CurrentAdmin, SessionDep
 from parley_auth.paging import INVALID_CURSOR
 from parley_auth.refusals import GROUP_EXISTS
 from parley_auth.routes.admin_common import Cursor, Limit, admin_router
+from parley_auth.storable import Text
 
 router = admin_router()
 
-GroupId = Annotated[str, Path(max_length=64)]
+GroupId = Annotated[Text, Path(max_length=64)]
 
 
 @router.get("/groups", response_model=GroupList)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import HTTPException, Query, Request, status
@@ -20,6 +19,7 @@ from parley_auth.deps import CurrentAdmin, RuntimeDep, SessionDep
 from parley_auth.paging import INVALID_CURSOR
 from parley_auth.routes.admin_common import Cursor, Limit, admin_router
 from parley_auth.runtime import Runtime
+from parley_auth.storable import Instant, Text
 
 router = admin_router()
 
@@ -70,13 +70,13 @@ async def save_registration(
 async def read_audit(
     admin: CurrentAdmin,
     session: SessionDep,
-    actor: Annotated[str | None, Query(max_length=320, description="user id or email")] = None,
-    target: Annotated[str | None, Query(max_length=200, description="target id")] = None,
+    actor: Annotated[Text | None, Query(max_length=320, description="user id or email")] = None,
+    target: Annotated[Text | None, Query(max_length=200, description="target id")] = None,
     kind: Annotated[
-        str | None, Query(max_length=64, description='exact kind, or a prefix ending in "."')
+        Text | None, Query(max_length=64, description='exact kind, or a prefix ending in "."')
     ] = None,
-    since: Annotated[datetime | None, Query(description="RFC 3339, inclusive")] = None,
-    until: Annotated[datetime | None, Query(description="RFC 3339, exclusive")] = None,
+    since: Annotated[Instant | None, Query(description="RFC 3339, inclusive")] = None,
+    until: Annotated[Instant | None, Query(description="RFC 3339, exclusive")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> AuditPage:

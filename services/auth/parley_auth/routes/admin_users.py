@@ -22,6 +22,7 @@ from parley_auth.refusals import (
     USER_INACTIVE,
 )
 from parley_auth.routes.admin_common import Cursor, Limit, admin_router
+from parley_auth.storable import Text
 
 router = admin_router()
 
@@ -32,7 +33,7 @@ router = admin_router()
 async def list_users(
     admin: CurrentAdmin,
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=320, description="email prefix")] = None,
+    q: Annotated[Text | None, Query(max_length=320, description="email prefix")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> UsersPage:

@@ -4,7 +4,6 @@ and the audit events chat forwards."""
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
@@ -15,6 +14,7 @@ from parley_auth.admin_schemas import InternalAuditEvent
 from parley_auth.audit_log import add_forwarded
 from parley_auth.deps import RuntimeDep, SessionDep
 from parley_auth.schemas import AccountChangeRead, AccountChanges
+from parley_auth.storable import Instant
 
 router = APIRouter(prefix="/auth/internal", tags=["internal"], responses=responses(401, 503))
 
@@ -44,7 +44,7 @@ def require_service_token(request: Request, runtime: RuntimeDep) -> None:
 )
 async def account_changes(
     session: SessionDep,
-    since: Annotated[datetime, Query(description="RFC 3339, with a time zone")],
+    since: Annotated[Instant, Query(description="RFC 3339, with a time zone")],
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
 ) -> AccountChanges:
     """Accounts whose sessions ended (``token_version``) or that were deleted, oldest first.
@@ -53,7 +53,7 @@ async def account_changes(
     """
     if since.tzinfo is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, detail="since needs a time zone (RFC 3339)"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="since needs a time zone (RFC 3339)"
         )
     page = await changes_since(session, since, limit)
     return AccountChanges(

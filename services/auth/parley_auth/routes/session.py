@@ -32,6 +32,7 @@ from parley_auth.refresh import InvalidRefreshToken, client_fingerprint
 from parley_auth.runtime import Runtime
 from parley_auth.schemas import RefreshRequest, TokenPair
 from parley_auth.sso.only import PASSWORD_ROUTE, forbidden
+from parley_auth.storable import storable_text
 from parley_auth.throttle import account_counter, device_counter, email_key
 
 REFRESH_COOKIE = "parley_refresh"
@@ -179,6 +180,9 @@ async def login(
     device_cookie: DeviceCookie = None,
 ) -> TokenPair:
     """OAuth2 password flow: email as ``username``; sets the refresh and device cookies."""
+    if not storable_text(credentials.username):
+        # No account has such a name, and the throttle and the audit log could not store it.
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=ErrorCode.LOGIN_BAD_CREDENTIALS)
     account_key = email_key(credentials.username)
     client = client_info(request)
     # A browser that signed in to this account before counts on its own; everyone else shares

@@ -3,7 +3,7 @@ callback (302 to ``next`` signed in, or to ``/login?sso_error=CODE``). Logic in 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypedDict
 
 from fastapi import APIRouter, Cookie, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
@@ -39,6 +39,23 @@ def _client(runtime: Runtime, provider_id: str) -> OidcClient:
     if client is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
     return client
+
+
+class _CookieFlags(TypedDict):
+    path: str
+    httponly: bool
+    samesite: Literal["lax"]
+    secure: bool
+
+
+def _state_cookie_flags(runtime: Runtime, request: Request) -> _CookieFlags:
+    # Lax, not Strict: the cookie must come along when the provider sends the browser back.
+    return _CookieFlags(
+        path=STATE_COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookie(runtime, request),
+    )
 
 
 def _failure(code: str) -> RedirectResponse:
@@ -84,11 +101,7 @@ async def start_sign_in(
         STATE_COOKIE,
         started.state_cookie,
         max_age=STATE_TTL_SECONDS,
-        path=STATE_COOKIE_PATH,
-        httponly=True,
-        # Lax, not Strict: it must come along when the provider sends the browser back.
-        samesite="lax",
-        secure=secure_cookie(runtime, request),
+        **_state_cookie_flags(runtime, request),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -137,12 +150,6 @@ async def finish_sign_in(
         set_refresh_cookie(runtime, request, response, refresh_token)
         await promote_listed(session, runtime.settings, user)
     # Spent either way (the provider takes each code once too).
-    response.delete_cookie(
-        STATE_COOKIE,
-        path=STATE_COOKIE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookie(runtime, request),
-    )
+    response.delete_cookie(STATE_COOKIE, **_state_cookie_flags(runtime, request))
     response.headers["Cache-Control"] = "no-store"
     return response

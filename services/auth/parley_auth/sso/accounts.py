@@ -19,6 +19,7 @@ from parley_auth.emails import canonical_email
 from parley_auth.groups import GroupsChange, replace_sso_groups
 from parley_auth.models import OAuthAccount, User
 from parley_auth.passwords import AsyncPasswordHelper
+from parley_auth.roles import set_role
 from parley_auth.sso.client import Identity
 from parley_auth.sso.config import OidcProviderConfig
 
@@ -150,20 +151,9 @@ async def _apply_role(
     client: audit.ClientInfo,
 ) -> None:
     admin = provider.makes_admin(identity.groups)
-    if admin is None or admin == user.is_superuser:
-        return
-    before = user.role
-    user.is_superuser = admin
-    await session.flush()
-    await record_account_change(session, user.id, end_sessions=False)
-    await audit.record(
-        session,
-        "user.role_changed",
-        actor=None,
-        target=audit.Target.user(user),
-        client=client,
-        detail={"from": before, "to": user.role, "reason": "SSO", "provider": provider.id},
-    )
+    if admin is not None:
+        detail = {"reason": "SSO", "provider": provider.id}
+        await set_role(session, user, admin=admin, client=client, detail=detail)
 
 
 async def _apply_groups(

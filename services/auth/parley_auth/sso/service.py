@@ -112,6 +112,10 @@ class SingleSignOn:
         raise SsoRefused(SSO_FAILED, "the account changed under two attempts")
 
 
+def _storable(reason: str) -> str:
+    return reason[:300].replace("\x00", "")
+
+
 async def record_refusal(
     session: AsyncSession, provider_id: str, refused: SsoRefused, info: audit.ClientInfo
 ) -> None:
@@ -123,7 +127,8 @@ async def record_refusal(
         actor=None,
         target=refused.target or audit.Target("sso", provider_id),
         client=info,
-        detail={"provider": provider_id, "code": refused.code, "reason": refused.reason[:300]},
+        # The reason may quote the provider's error parameter: a NUL (jsonb refuses it) goes.
+        detail={"provider": provider_id, "code": refused.code, "reason": _storable(refused.reason)},
     )
     await session.commit()
 
