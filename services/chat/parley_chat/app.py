@@ -25,14 +25,16 @@ from parley_chat.audit import AuditForwarder
 from parley_chat.catalog import CatalogView
 from parley_chat.catalog.setup import build_catalog, read_only_catalog
 from parley_chat.config import Settings
+from parley_chat.keys import ApiKeys, KeyVerifier, LastUseFlusher
 from parley_chat.observability import Metrics, configure_logging
 from parley_chat.openai_api import errors as openai_errors
 from parley_chat.providers import ProviderClients
-from parley_chat.routes import admin, chats, health, models, v1
+from parley_chat.routes import admin, chats, health, keys, models, v1
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
 from parley_chat.storage import (
     AccountQueries,
+    ApiKeyQueries,
     ChatQueries,
     FinalSaves,
     LeaseQueries,
@@ -137,6 +139,9 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             http_client=jwks_http,
             accounts=account_states,
         )
+        key_queries = ApiKeyQueries(engine, settings.DB_SCHEMA, audit.outbox)
+        last_use = LastUseFlusher(key_queries)
+        key_verifier = KeyVerifier(key_queries, account_states, last_use)
         runs = RunManager(
             settings, db, queries, lease_queries, final_saves, models, clients, metrics
         )
@@ -150,6 +155,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             # After the runs: a deletion applied at start cancels this replica's runs too.
             await accounts.start()
             await audit.start()
+            await last_use.start()
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
@@ -159,6 +165,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
                 queries=queries,
                 clients=clients,
                 verifier=verifier,
+                keys=ApiKeys(key_queries, audit.wake),
+                key_verifier=key_verifier,
                 accounts=accounts,
                 audit=audit,
                 runs=runs,
@@ -167,6 +175,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
             yield
         finally:
+            await last_use.stop()
             await audit.stop()
             await accounts.stop()
             await runs.stop()
@@ -192,6 +201,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
     app.include_router(chats.router)
     app.include_router(models.router)
     app.include_router(admin.router)
+    app.include_router(keys.router)
+    app.include_router(keys.admin_router)
     app.include_router(v1.router)
     openai_errors.document_400_not_422(app)
 

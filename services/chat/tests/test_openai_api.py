@@ -259,3 +259,29 @@ async def test_a_body_over_the_limit_is_openais_413(chat: Chat) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request_too_large"
+
+
+async def test_a_parley_api_key_works_until_it_is_revoked(chat: Chat, stub: LlmStub) -> None:
+    alice = chat.user()
+    created = await chat.http.post("/api/keys", json={"name": "script"}, headers=alice.headers)
+    assert created.status_code == 201, created.text
+    key = created.json()
+    api = client(chat, key=key["key"])
+    assert [m.id for m in (await api.models.list()).data] == ["small", "large"]
+    stream = await api.chat.completions.create(
+        model="small", messages=said("by key"), stream=True, stream_options={"include_usage": True}
+    )
+    chunks = [chunk async for chunk in stream]
+    assert chunks[-1].usage is not None
+    assert (
+        chunks[-1].usage.model_dump()
+        == (await stub_usage(stub, "alpha-small", said("by key"))).model_dump()
+    )
+    revoked = await chat.http.delete(f"/api/keys/{key['id']}", headers=alice.headers)
+    assert revoked.status_code == 204
+    with pytest.raises(openai.AuthenticationError) as caught:
+        await api.chat.completions.create(model="small", messages=said("still?"))
+    assert caught.value.code == "invalid_api_key"
+    # A well-formed key nobody issued is refused alike.
+    with pytest.raises(openai.AuthenticationError):
+        await client(chat, key="pk-parley-" + "A" * 40).models.list()

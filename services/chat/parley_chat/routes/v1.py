@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from parley_chat.deps import CurrentUser, RuntimeDep
+from parley_chat.deps import ApiCaller, RuntimeDep
 from parley_chat.openai_api import completions
 from parley_chat.openai_api.errors import openai_responses
 from parley_chat.openai_api.schemas import (
@@ -35,11 +35,11 @@ _COMPLETION_200: dict[int | str, dict[str, Any]] = {
 
 
 def _caller(user: Principal) -> completions.Caller:
-    return completions.Caller(user.user_id, getattr(user, "api_key_id", None))
+    return completions.Caller(user.user_id, user.api_key_id)
 
 
 @router.get("/models", response_model=ModelList, responses=openai_responses(401, 403, 503))
-async def list_models(user: CurrentUser, runtime: RuntimeDep) -> ModelList:
+async def list_models(user: ApiCaller, runtime: RuntimeDep) -> ModelList:
     """The models the caller may use, in catalog order."""
     models = runtime.catalog.current.available_to(user.groups)
     return ModelList(data=[ModelObject(id=m.id, created=0) for m in models])
@@ -51,7 +51,7 @@ async def list_models(user: CurrentUser, runtime: RuntimeDep) -> ModelList:
     responses={**_COMPLETION_200, **openai_responses(400, 401, 403, 404, 413, 502, 503)},
 )
 async def create_chat_completion(
-    body: ChatCompletionRequest, user: CurrentUser, runtime: RuntimeDep
+    body: ChatCompletionRequest, user: ApiCaller, runtime: RuntimeDep
 ) -> Response:
     """OpenAI's chat completion, stateless, on a catalog model the caller may use."""
     snapshot = runtime.catalog.current
