@@ -19,7 +19,8 @@ OPENAI_ERROR_REF = "#/components/schemas/OpenAIErrorBody"
 
 
 def _openai(op: Operation) -> bool:
-    return op.label.split(" ")[1].startswith("/api/v1/")
+    label: str = op.label
+    return label.split(" ")[1].startswith("/api/v1/")
 
 
 @pytest.fixture(scope="module")
