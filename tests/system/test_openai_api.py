@@ -4,6 +4,7 @@ a Parley API key, as a user's script would call it."""
 from __future__ import annotations
 
 import httpx
+import httpx2
 import openai
 import pytest
 from parley_devstack import RunningStack as Stack
@@ -16,14 +17,19 @@ pytestmark = pytest.mark.timeout(300)
 def test_a_parley_key_drives_the_openai_package_through_the_gateway(stack: Stack) -> None:
     token = new_user_token(stack, "127.0.0.50")
     transport = httpx.HTTPTransport(local_address="127.0.0.50")
-    with httpx.Client(base_url=stack.url, transport=transport, timeout=30) as http:
+    # The openai package is built on httpx2 (the SDK's own fork of httpx).
+    sdk_transport = httpx2.HTTPTransport(local_address="127.0.0.50")
+    with (
+        httpx.Client(base_url=stack.url, transport=transport, timeout=30) as http,
+        httpx2.Client(transport=sdk_transport, timeout=30) as sdk_http,
+    ):
         created = http.post(
             "/api/keys", json={"name": "script"}, headers={"Authorization": f"Bearer {token}"}
         )
         assert created.status_code == 201, created.text
         key = created.json()["key"]
         api = openai.OpenAI(
-            base_url=f"{stack.url}/api/v1", api_key=key, max_retries=0, http_client=http
+            base_url=f"{stack.url}/api/v1", api_key=key, max_retries=0, http_client=sdk_http
         )
         models = [m.id for m in api.models.list().data]
         assert models
@@ -53,7 +59,7 @@ def test_a_parley_key_drives_the_openai_package_through_the_gateway(stack: Stack
             base_url=f"{stack.url}/api/v1",
             api_key="pk-parley-" + "A" * 40,
             max_retries=0,
-            http_client=http,
+            http_client=sdk_http,
         )
         with pytest.raises(openai.AuthenticationError):
             stranger.models.list()
