@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,10 +21,12 @@ _DISCONNECT: Message = {"type": "http.disconnect"}
 
 
 class BodyLimit(NamedTuple):
-    """Bodies of requests whose path fully matches ``path`` (a regex) may have ``limit`` bytes."""
+    """Bodies of requests whose path fully matches ``path`` (a regex) may have ``limit`` bytes;
+    ``render`` makes the 413's JSON body from its message (default ``{"detail": message}``)."""
 
     path: str
     limit: int
+    render: Callable[[str], dict[str, Any]] | None = None
 
 
 def describe(limit: int) -> str:
@@ -46,13 +48,16 @@ class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, default: int, routes: Sequence[BodyLimit] = ()) -> None:
         self.app = app
         self.default = default
-        self.routes = [(re.compile(route.path), route.limit) for route in routes]
+        self.routes = [(re.compile(route.path), route) for route in routes]
 
     def limit_for(self, path: str) -> int:
-        for pattern, limit in self.routes:
+        return self._route_for(path).limit
+
+    def _route_for(self, path: str) -> BodyLimit:
+        for pattern, route in self.routes:
             if pattern.fullmatch(path):
-                return limit
-        return self.default
+                return route
+        return BodyLimit("", self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,17 +74,17 @@ class BodyLimitMiddleware:
             # HTTP/1.1 (what uvicorn speaks) has no body without either header.
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        route = self._route_for(scope["path"])
         if length is not None and not chunked:
-            if length.isdigit() and int(length) > limit:
-                await _refuse(send, limit)
+            if length.isdigit() and int(length) > route.limit:
+                await _refuse(send, route)
                 return
             # The server never hands the app more than the declared length.
             await self.app(scope, receive, send)
             return
-        await self._counted(scope, receive, send, limit)
+        await self._counted(scope, receive, send, route)
 
-    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, route: BodyLimit) -> None:
         received = 0
         started = False
         refused = False
@@ -91,10 +96,10 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
+                if received > route.limit:
                     if not started:
                         refused = True
-                        await _refuse(send, limit)
+                        await _refuse(send, route)
                     # Stop reading: to the app the client is gone.
                     return _DISCONNECT
             return message
@@ -110,8 +115,9 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, guarded_send)
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body too large (limit {describe(limit)})"}).encode()
+async def _refuse(send: Send, route: BodyLimit) -> None:
+    message = f"request body too large (limit {describe(route.limit)})"
+    body = json.dumps(route.render(message) if route.render else {"detail": message}).encode()
     await send(
         {
             "type": "http.response.start",

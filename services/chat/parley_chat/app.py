@@ -8,14 +8,16 @@ from contextlib import asynccontextmanager
 import httpx
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from parley_common.body_limit import BodyLimit, BodyLimitMiddleware
 from parley_common.db_errors import add_database_error_handlers
 from parley_common.drain import Lifecycle
 from parley_common.middleware import RequestMiddleware, RouteTemplates, internal_error_handler
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from parley_chat.accounts import AccountFeed, AccountFollower, AccountStates
@@ -25,8 +27,9 @@ from parley_chat.catalog.setup import build_catalog, read_only_catalog
 from parley_chat.config import Settings
 from parley_chat.keys import ApiKeys, KeyVerifier, LastUseFlusher
 from parley_chat.observability import Metrics, configure_logging
+from parley_chat.openai_api import errors as openai_errors
 from parley_chat.providers import ProviderClients
-from parley_chat.routes import admin, chats, health, keys, models
+from parley_chat.routes import admin, chats, health, keys, models, v1
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
 from parley_chat.storage import (
@@ -200,9 +203,13 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
     app.include_router(admin.router)
     app.include_router(keys.router)
     app.include_router(keys.admin_router)
+    app.include_router(v1.router)
+    openai_errors.document_400_not_422(app)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if openai_errors.is_v1(request):
+            return openai_errors.from_validation(exc)  # OpenAI's 400, as its SDKs expect
         # Without the offending input: it may be huge, private, or not even encodable
         # (a lone surrogate would turn the 422 into a 500).
         errors = [
@@ -211,6 +218,13 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
         ]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    @app.exception_handler(HTTPException)
+    async def _refused(request: Request, exc: HTTPException) -> Response:
+        if openai_errors.is_v1(request):
+            return openai_errors.from_http_exception(exc)
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(openai_errors.OpenAIError, openai_errors.openai_error_handler)
     add_database_error_handlers(app, "parley_chat.app")
     app.add_exception_handler(
         Exception, internal_error_handler("internal error", "parley_chat.app")
@@ -221,7 +235,16 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.MAX_BODY_BYTES,
-        routes=[BodyLimit(r"/api/chats/[^/]+/messages", settings.MAX_MESSAGE_BODY_BYTES)],
+        routes=[
+            BodyLimit(r"/api/chats/[^/]+/messages", settings.MAX_MESSAGE_BODY_BYTES),
+            # A whole conversation per request: the room a chat message has.
+            BodyLimit(
+                r"/api/v1/chat/completions",
+                settings.MAX_MESSAGE_BODY_BYTES,
+                openai_errors.too_large,
+            ),
+            BodyLimit(r"/api/v1/.*", settings.MAX_BODY_BYTES, openai_errors.too_large),
+        ],
     )
     if settings.CORS_ORIGINS:
         app.add_middleware(

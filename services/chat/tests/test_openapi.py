@@ -15,12 +15,40 @@ from parley_testing.openapi import (
 )
 
 STREAMS = {"POST /api/chats/{chat_id}/messages", "GET /api/chats/{chat_id}/runs/{run_id}/events"}
+OPENAI_ERROR_REF = "#/components/schemas/OpenAIErrorBody"
+
+
+def _openai(op: Operation) -> bool:
+    label: str = op.label
+    return label.split(" ")[1].startswith("/api/v1/")
 
 
 @pytest.fixture(scope="module")
-def documented() -> list[Operation]:
+def everything() -> list[Operation]:
     found: list[Operation] = operations(create_app(Settings()))
     return found
+
+
+@pytest.fixture(scope="module")
+def documented(everything: list[Operation]) -> list[Operation]:
+    """Parley's own API (``{"detail"}`` errors, 422 on validation)."""
+    return [op for op in everything if not _openai(op)]
+
+
+def test_the_openai_api_declares_openais_errors_and_400_not_422(
+    everything: list[Operation],
+) -> None:
+    by_label = {op.label: op for op in everything if _openai(op)}
+    assert set(by_label) == {"GET /api/v1/models", "POST /api/v1/chat/completions"}
+    completions = by_label["POST /api/v1/chat/completions"]
+    assert {"400", "401", "403", "404", "413", "502", "503"} <= completions.statuses
+    assert completions.media_types(200) == {"application/json", "text/event-stream"}
+    for op in by_label.values():
+        assert "422" not in op.statuses, op.label
+        assert "WWW-Authenticate" in op.doc["responses"]["401"]["headers"], op.label
+        assert "Retry-After" in op.doc["responses"]["503"]["headers"], op.label
+        for status in op.statuses - {"200", "503"}:
+            assert op.schema(int(status)) == {"$ref": OPENAI_ERROR_REF}, (op.label, status)
 
 
 def test_every_route_with_a_body_declares_the_body_limit_and_validation(
