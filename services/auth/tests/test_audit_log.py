@@ -101,6 +101,31 @@ async def test_chat_forwards_catalog_events_with_the_service_token(make_auth: Au
         assert event["client_ip"] == "192.0.2.4" and event["detail"] == {"changed": ["groups"]}
 
 
+async def test_chat_forwards_api_key_events(make_auth: AuthFactory) -> None:
+    """A key created or revoked in chat is in the log, findable by its kind and target."""
+    async with make_auth(SERVICE_TOKEN=SERVICE_TOKEN) as auth:
+        _, admin = await auth.admin("admin@example.com")
+        key_id = "0b8e8f0e-0000-4000-8000-00000000000a"
+        for kind in ("apikey.created", "apikey.revoked"):
+            sent = await post_event(
+                auth,
+                SERVICE_TOKEN,
+                kind=kind,
+                target_type="api_key",
+                target_id=key_id,
+                target_label="laptop (pk-parley-abcdefgh)",
+                detail={"owner": "6f1c1d3e-0000-4000-8000-000000000002"},
+            )
+            assert sent.status_code == 204, sent.text
+        for bad in ({"kind": "apikeys.created"}, {"target_type": "key"}):
+            assert (await post_event(auth, SERVICE_TOKEN, **bad)).status_code == 422, bad
+        answer = await auth.client.get(AUDIT, params={"kind": "apikey."}, headers=bearer(admin))
+        events = answer.json()["items"]
+        assert sorted(e["kind"] for e in events) == ["apikey.created", "apikey.revoked"]
+        assert {(e["target_type"], e["target_id"]) for e in events} == {("api_key", key_id)}
+        assert events[0]["target_label"] == "laptop (pk-parley-abcdefgh)"
+
+
 async def test_a_forwarded_event_without_an_email_names_the_admin_by_address(
     make_auth: AuthFactory,
 ) -> None:

@@ -23,13 +23,15 @@ from parley_chat.audit import AuditForwarder
 from parley_chat.catalog import CatalogView
 from parley_chat.catalog.setup import build_catalog, read_only_catalog
 from parley_chat.config import Settings
+from parley_chat.keys import ApiKeys, KeyVerifier, LastUseFlusher
 from parley_chat.observability import Metrics, configure_logging
 from parley_chat.providers import ProviderClients
-from parley_chat.routes import admin, chats, health, models
+from parley_chat.routes import admin, chats, health, keys, models
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
 from parley_chat.storage import (
     AccountQueries,
+    ApiKeyQueries,
     ChatQueries,
     FinalSaves,
     LeaseQueries,
@@ -134,6 +136,9 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             http_client=jwks_http,
             accounts=account_states,
         )
+        key_queries = ApiKeyQueries(engine, settings.DB_SCHEMA, audit.outbox)
+        last_use = LastUseFlusher(key_queries)
+        key_verifier = KeyVerifier(key_queries, account_states, last_use)
         runs = RunManager(
             settings, db, queries, lease_queries, final_saves, models, clients, metrics
         )
@@ -147,6 +152,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             # After the runs: a deletion applied at start cancels this replica's runs too.
             await accounts.start()
             await audit.start()
+            await last_use.start()
             app.state.runtime = Runtime(
                 settings=settings,
                 db=db,
@@ -156,6 +162,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
                 queries=queries,
                 clients=clients,
                 verifier=verifier,
+                keys=ApiKeys(key_queries, audit.wake),
+                key_verifier=key_verifier,
                 accounts=accounts,
                 audit=audit,
                 runs=runs,
@@ -164,6 +172,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
             yield
         finally:
+            await last_use.stop()
             await audit.stop()
             await accounts.stop()
             await runs.stop()
@@ -189,6 +198,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
     app.include_router(chats.router)
     app.include_router(models.router)
     app.include_router(admin.router)
+    app.include_router(keys.router)
+    app.include_router(keys.admin_router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

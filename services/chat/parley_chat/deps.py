@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from parley_chat.audit import Actor, Caller, client_info
+from parley_chat.keys import KeyRefused, looks_like_key
 from parley_chat.runtime import Runtime
 from parley_chat.tokens import Principal, TokenError
 
@@ -20,6 +21,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
+KEY_NOT_ACCEPTED = "an API key is accepted on /api/v1 only"
 
 
 def _unauthorized(detail: str, error: bool = True) -> HTTPException:
@@ -31,9 +33,8 @@ def _unauthorized(detail: str, error: bool = True) -> HTTPException:
     )
 
 
-async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
-    """The caller of a valid bearer token; anything else is a 401 with a JSON detail, an
-    unverified email a 403 when REQUIRE_VERIFIED_EMAIL is on."""
+def _bearer(request: Request) -> str:
+    """The bearer credential of the request; none is a 401."""
     header = request.headers.get("authorization")
     if not header:
         raise _unauthorized("not authenticated", error=False)
@@ -41,6 +42,10 @@ async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("not authenticated", error=False)
+    return token
+
+
+async def _token_caller(token: str, runtime: Runtime) -> Principal:
     try:
         principal = await runtime.verifier.verify(token)
     except TokenError as exc:
@@ -52,6 +57,16 @@ async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
         # Signed in, but may not chat until the address is verified (the web says so).
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=EMAIL_NOT_VERIFIED)
     return principal
+
+
+async def get_current_user(request: Request, runtime: RuntimeDep) -> Principal:
+    """The caller of a valid access token; anything else is a 401 with a JSON detail, an
+    unverified email a 403 when REQUIRE_VERIFIED_EMAIL is on, an API key a 403 (keys are for
+    /api/v1: they cannot manage keys nor reach admin routes)."""
+    token = _bearer(request)
+    if looks_like_key(token):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=KEY_NOT_ACCEPTED)
+    return await _token_caller(token, runtime)
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
@@ -77,3 +92,27 @@ async def get_admin_caller(request: Request, admin: AdminUser) -> Caller:
 
 
 AdminCaller = Annotated[Caller, Depends(get_admin_caller)]
+
+
+async def get_api_caller(request: Request, runtime: RuntimeDep) -> Principal:
+    """The caller of /api/v1: a Parley API key (``pk-parley-...``: one indexed lookup, the
+    owner's account state from the feed; refused with 401 ``invalid_api_key``, or the
+    account's refusal), or, for convenience, a normal access token."""
+    token = _bearer(request)
+    if not looks_like_key(token):
+        return await _token_caller(token, runtime)
+    try:
+        return await runtime.key_verifier.verify(token)
+    except KeyRefused as exc:
+        raise _unauthorized(str(exc)) from None
+
+
+ApiCaller = Annotated[Principal, Depends(get_api_caller)]
+
+
+async def get_user_caller(request: Request, user: CurrentUser) -> Caller:
+    """The signed-in user and the client they call from, as the audit log records a change."""
+    return Caller(Actor(user.user_id, user.email), client_info(request))
+
+
+UserCaller = Annotated[Caller, Depends(get_user_caller)]

@@ -10,6 +10,7 @@ from parley_chat.catalog import CatalogView
 from parley_chat.catalog.admin import CatalogAdmin
 from parley_chat.config import Settings
 from parley_chat.context_window import ModelBudgets
+from parley_chat.keys import ApiKeys, KeyVerifier
 from parley_chat.observability import Metrics
 from parley_chat.providers import ProviderClients
 from parley_chat.runs import RunManager
@@ -29,6 +30,8 @@ class Runtime:
     queries: ChatQueries
     clients: ProviderClients  # one OpenAI client and pool per provider
     verifier: TokenVerifier
+    keys: ApiKeys  # API keys: create, list, revoke (audited)
+    key_verifier: KeyVerifier  # a request's API key -> its owner
     accounts: AccountFollower
     audit: AuditForwarder  # sends the catalog's audit events to auth
     runs: RunManager

@@ -35,14 +35,18 @@ class TokenError(Exception):
 class Principal:
     """The verified caller: ``sub`` is the user id that owns chats; ``role`` and ``groups``
     are the token's claims, or the account-changes feed's (``newer``) when auth changed
-    them after the token was issued."""
+    them after the token was issued. A caller with an API key (``api_key_id``) has no claims,
+    the feed's groups (none known: none) and is a member whatever the owner's role."""
 
     user_id: str
     claims: dict[str, Any]
     newer: AccountState | None = None  # the feed's row, when later than the token's ``iat``
+    api_key_id: str | None = None  # the key the caller used, None for an access token
 
     @property
     def role(self) -> str:
+        if self.api_key_id is not None:
+            return MEMBER  # a key never reaches admin routes
         role = self.claims.get("role")
         if self.newer is not None and self.newer.role is not None:
             role = self.newer.role  # None: an older auth's row says nothing of it

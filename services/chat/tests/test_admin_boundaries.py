@@ -20,7 +20,7 @@ ADMIN_PREFIX = "/api/admin"
 def admin_routes(settings: Settings) -> list[tuple[str, str]]:
     """Every (method, path) the app serves under /api/admin, ids filled in with the LLM_*
     shortcut's provider and model (they exist: a member must be refused before lookup)."""
-    ids = {"provider_id": "default", "model_id": "stub-model"}
+    ids = {"provider_id": "default", "model_id": "stub-model", "key_id": str(uuid.uuid4())}
     found: list[tuple[str, str]] = []
     # Through included routers, as the app resolves them (their prefixes applied).
     for route in iter_route_contexts(create_app(settings).routes):

@@ -8,6 +8,15 @@ from parley_chat.storage.accounts import (
     StoredFeed,
 )
 from parley_chat.storage.agno_db import ChatDb
+from parley_chat.storage.api_keys import (
+    ApiKeyQueries,
+    FoundKey,
+    KeyCreation,
+    KeyCursor,
+    NewKey,
+    Revocation,
+    StoredKey,
+)
 from parley_chat.storage.audit import AuditEntry, OutboxQueries
 from parley_chat.storage.chats import (
     ChatChange,
@@ -29,6 +38,7 @@ from parley_chat.storage.schema import migrate, warm_up
 
 __all__ = [
     "AccountQueries",
+    "ApiKeyQueries",
     "AppliedPage",
     "AuditEntry",
     "ChangeRow",
@@ -38,14 +48,20 @@ __all__ = [
     "ChatRow",
     "ChatWithRuns",
     "FinalSaves",
+    "FoundKey",
+    "KeyCreation",
+    "KeyCursor",
     "Lease",
     "LeaseAttempt",
     "LeaseQueries",
     "ListCursor",
+    "NewKey",
     "OutboxQueries",
+    "Revocation",
     "RunRow",
     "StoredAccount",
     "StoredFeed",
+    "StoredKey",
     "TurnModelChoice",
     "context_budget",
     "create_chat_db",

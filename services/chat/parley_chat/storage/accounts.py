@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from parley_chat.storage.schema import (
     ACCOUNT_FEED,
     ACCOUNT_STATES,
+    API_KEYS,
     CANCEL_CHANNEL,
     LEASES,
     SESSIONS,
@@ -84,6 +85,7 @@ class AccountQueries:
         schema = checked_schema(schema)
         states, feed = f"{schema}.{ACCOUNT_STATES}", f"{schema}.{ACCOUNT_FEED}"
         s, lt = f"{schema}.{SESSIONS}", f"{schema}.{LEASES}"
+        keys = f"{schema}.{API_KEYS}"
         columns = "user_id, token_version, deleted, role, groups, active, changed_at"
         self._load = text(f"SELECT {columns} FROM {states}")  # noqa: S608
         self._since = text(f"SELECT since FROM {feed} WHERE id = 1")  # noqa: S608
@@ -105,8 +107,10 @@ class AccountQueries:
         )
         # Their chats go with their runs and leases (foreign keys cascade); each replica
         # running one of their replies hears its run id on the cancel channel and stops it.
+        # Their API keys go too (a data-modifying WITH runs whether or not it is read).
         self._delete_chats = text(
             f"WITH l AS (SELECT run_id FROM {lt} WHERE user_id = ANY(:uids)), "  # noqa: S608
+            f"k AS (DELETE FROM {keys} WHERE user_id = ANY(:uids)), "
             f"d AS (DELETE FROM {s} WHERE user_id = ANY(:uids) RETURNING session_id) "
             "SELECT (SELECT count(*) FROM d) AS chats, "
             f"(SELECT count(pg_notify('{CANCEL_CHANNEL}', run_id)) FROM l) AS runs"

@@ -20,6 +20,7 @@ ACCOUNT_FEED = "parley_account_feed"
 CATALOG_PROVIDERS = "parley_catalog_providers"
 CATALOG_MODELS = "parley_catalog_models"
 AUDIT_OUTBOX = "parley_audit_outbox"
+API_KEYS = "parley_api_keys"
 # pg_notify channel that carries a run id to the replica running it (cancel, chat deleted).
 CANCEL_CHANNEL = "parley_run_cancel"
 # pg_notify channel of the catalog tables' trigger: every replica reloads its catalog.
@@ -27,7 +28,7 @@ CATALOG_CHANNEL = "parley_catalog_changed"
 # The function the first migration creates and the table the last one does: both present
 # means the schema is up to date.
 MIGRATED_MARKER = "parley_release_lease()"
-MIGRATED_TABLE = AUDIT_OUTBOX
+MIGRATED_TABLE = API_KEYS
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATE_LOCK = "hashtext('parley_chat_migrate')"
 
