@@ -1,7 +1,8 @@
 /**
  * API keys end to end: a user makes a key on /settings/keys, sees its secret once, a program
- * uses it on the OpenAI-compatible API (`GET /api/v1/models`), the user revokes it and the key
- * is refused. An admin finds another user's key in the console and revokes it the same way.
+ * uses it (`GET /api/keys/current`, the route that tells a key's bearer which key it is; the
+ * OpenAI-compatible /api/v1 takes keys the same way), the user revokes it and the key is
+ * refused. An admin finds another user's key in the console and revokes it the same way.
  */
 import type { APIRequestContext, Page } from "@playwright/test";
 
@@ -9,9 +10,19 @@ import { apiToken, expect, logInAsAdmin, register, screenshot, test, uniqueEmail
 
 const KEY_SHAPE = /^pk-parley-[A-Za-z0-9_-]{40}$/;
 
-/** What `GET /api/v1/models` answers the bearer of this key. */
-async function modelsStatus(request: APIRequestContext, key: string): Promise<number> {
-  return (await request.get("/api/v1/models", { headers: { Authorization: `Bearer ${key}` } })).status();
+/** What chat answers the bearer of this key about the key itself. */
+function currentKey(request: APIRequestContext, key: string) {
+  return request.get("/api/keys/current", { headers: { Authorization: `Bearer ${key}` } });
+}
+
+async function keyStatus(request: APIRequestContext, key: string): Promise<number> {
+  return (await currentKey(request, key)).status();
+}
+
+async function userId(request: APIRequestContext, email: string): Promise<string> {
+  const me = await request.get("/auth/users/me", { headers: { Authorization: `Bearer ${await apiToken(request, email)}` } });
+  expect(me.status()).toBe(200);
+  return ((await me.json()) as { id: string }).id;
 }
 
 /** Makes a key on /settings/keys and returns its secret, read from the dialog that shows it once. */
@@ -30,10 +41,11 @@ async function createKey(page: Page, name: string): Promise<string> {
   return key;
 }
 
-test("a user's key works on /api/v1 until the user revokes it, and its secret is shown once", async ({ page, request }) => {
+test("a user's key works until the user revokes it, and its secret is shown once", async ({ page, request }) => {
   test.setTimeout(120_000);
   const name = `script ${Date.now().toString(36)}`;
-  await register(page, uniqueEmail("keys"));
+  const email = uniqueEmail("keys");
+  await register(page, email);
   const key = await createKey(page, name);
   await screenshot(page, "api-key-created");
   await page.getByRole("dialog").getByRole("button", { name: "Done" }).click();
@@ -49,19 +61,21 @@ test("a user's key works on /api/v1 until the user revokes it, and its secret is
   await expect(page.getByText(key)).toHaveCount(0);
   await expect(page.getByTestId("api-base-url")).toHaveText(new URL("/api/v1", page.url()).href);
 
-  // A program with the key: the models this user may use, in OpenAI's shape.
-  const models = await request.get("/api/v1/models", { headers: { Authorization: `Bearer ${key}` } });
-  expect(models.status()).toBe(200);
-  const body = (await models.json()) as { object: string; data: { id: string; object: string }[] };
-  expect(body.object).toBe("list");
-  expect(body.data.map((m) => m.id)).toContain("parley-stub");
+  // A program with the key is this user, with this key; a key cannot manage keys.
+  const used = await currentKey(request, key);
+  expect(used.status()).toBe(200);
+  expect(await used.json()).toMatchObject({ name, prefix: key.slice(0, 18), user_id: await userId(request, email) });
+  const managed = await request.get("/api/keys", { headers: { Authorization: `Bearer ${key}` } });
+  expect(managed.status()).toBe(403);
 
   // Revoked after a confirmation: the list says so and the key is refused from now on.
   await row.getByRole("button", { name: `Revoke key ${name}` }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Revoke key" }).click();
   await expect(row).toHaveAttribute("data-state", "revoked");
   await expect(row.getByRole("button", { name: `Revoke key ${name}` })).toHaveCount(0);
-  expect(await modelsStatus(request, key)).toBe(401);
+  const refused = await currentKey(request, key);
+  expect(refused.status()).toBe(401);
+  expect(JSON.stringify(await refused.json())).toContain("invalid_api_key");
 });
 
 test("an admin finds a user's key by the user's id and revokes it", async ({ browser, page, request }) => {
@@ -72,9 +86,8 @@ test("an admin finds a user's key by the user's id and revokes it", async ({ bro
   await register(owner, email);
   const name = `owner key ${Date.now().toString(36)}`;
   const key = await createKey(owner, name);
-  expect(await modelsStatus(request, key)).toBe(200);
-  const me = await request.get("/auth/users/me", { headers: { Authorization: `Bearer ${await apiToken(request, email)}` } });
-  const ownerId = ((await me.json()) as { id: string }).id;
+  expect(await keyStatus(request, key)).toBe(200);
+  const ownerId = await userId(request, email);
 
   await logInAsAdmin(page, request);
   await page.goto("/admin/keys");
@@ -91,7 +104,7 @@ test("an admin finds a user's key by the user's id and revokes it", async ({ bro
   await rows.first().getByRole("button", { name: `Revoke key ${name}` }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Revoke key" }).click();
   await expect(rows.first()).toHaveAttribute("data-state", "revoked");
-  expect(await modelsStatus(request, key)).toBe(401);
+  expect(await keyStatus(request, key)).toBe(401);
 
   // The owner sees it revoked too.
   await owner.keyboard.press("Escape");
