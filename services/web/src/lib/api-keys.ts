@@ -102,6 +102,11 @@ export function keyBody(form: KeyForm, now = Date.now()): { body: ApiKeyBody; er
   const name = form.name.trim();
   if (!name) return { body: null, error: "Give the key a name, so you know later what uses it." };
   if (name.length > MAX_NAME_LENGTH) return { body: null, error: `The name can have at most ${MAX_NAME_LENGTH} characters.` };
+  // The server takes printable characters only (Python's rule: no controls, and of the
+  // separators only the plain space).
+  if (/(?! )[\p{C}\p{Z}]/u.test(name)) {
+    return { body: null, error: "The name cannot hold tabs, line breaks, special spaces or other control characters." };
+  }
   const days = form.days.trim();
   if (!days) return { body: { name }, error: null };
   const count = Number(days);

@@ -106,10 +106,13 @@ describe("KeysAdmin: every user's keys", () => {
 });
 
 describe("keyBody: the create form's checks", () => {
-  it("needs a name of at most 100 characters", () => {
+  it("needs a name of at most 100 printable characters", () => {
     expect(keyBody({ name: "   ", days: "" }, NOW)).toMatchObject({ body: null, error: expect.stringMatching(/name/) });
     expect(keyBody({ name: "x".repeat(101), days: "" }, NOW).error).toMatch(/at most 100/);
     expect(keyBody({ name: "x".repeat(100), days: "" }, NOW).body).toEqual({ name: "x".repeat(100) });
+    expect(keyBody({ name: "line\nbreak", days: "" }, NOW).error).toMatch(/control characters/);
+    expect(keyBody({ name: "no\u00a0break", days: "" }, NOW).error).toMatch(/special spaces/);
+    expect(keyBody({ name: "Zoë's laptop – ünïcode", days: "" }, NOW).body).toEqual({ name: "Zoë's laptop – ünïcode" });
   });
 
   it("sends no expiry for never, and refuses more than two years or a day count that is not one", () => {

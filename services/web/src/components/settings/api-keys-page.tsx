@@ -156,7 +156,7 @@ export function ApiKeysPage() {
         <SettingsCard
           id="api-keys"
           title="Your keys"
-          description="A key lets a program use Parley's models as you, through the OpenAI-compatible API. It cannot sign in or change your account."
+          description="A key lets a program use Parley's models as you, through the OpenAI-compatible API. It cannot sign in or change your account. Revoked keys stay listed for 30 days."
         >
           <div className="grid gap-4">
             <CreateKey keys={keys} onCreated={setCreated} />
