@@ -158,3 +158,29 @@ async def test_bad_requests_get_openai_errors(stub: LlmStub) -> None:
     assert "messages" in no_messages.json()["error"]["message"]
     assert wrong_method.status_code == 405
     assert stub.requests() == []  # nothing recorded for rejected requests
+
+
+async def test_usage_is_reported_like_openai(client: AsyncOpenAI) -> None:
+    """prompt_tokens: the words of every message; completion_tokens: the words sent (cut by
+    max_tokens too); in a stream only when asked, as a last chunk without choices."""
+    messages: Messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "count these five words [stub:words=7]"},
+    ]
+    plain = await client.chat.completions.create(model="m", messages=messages, max_tokens=4)
+    assert plain.usage is not None
+    prompt = 2 + 5  # the marker is a word of the request as sent
+    assert (plain.usage.prompt_tokens, plain.usage.completion_tokens) == (prompt, 4)
+    assert plain.usage.total_tokens == prompt + 4
+
+    silent = await client.chat.completions.create(model="m", messages=messages, stream=True)
+    assert [c.usage for c in [chunk async for chunk in silent]] == [None] * (1 + 7 + 1)
+
+    asked = await client.chat.completions.create(
+        model="m", messages=messages, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = [chunk async for chunk in asked]
+    assert all(c.usage is None for c in chunks[:-1])
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert (chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens) == (prompt, 7)
+    assert chunks[-1].usage.total_tokens == prompt + 7
