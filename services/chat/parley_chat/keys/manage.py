@@ -21,6 +21,7 @@ from parley_chat.storage import ApiKeyQueries, KeyCursor, NewKey, StoredKey
 from parley_chat.storage.api_keys import KeyAudit
 from parley_chat.storage.audit import AuditEntry
 
+MAX_USER_ID = 64  # parley_api_keys.user_id
 MAX_KEYS = 50  # unrevoked keys per user
 MAX_LIFETIME = timedelta(days=730)
 REVOKED_LISTED = timedelta(days=30)  # revoked keys stay in their owner's list this long
@@ -96,6 +97,9 @@ class ApiKeys:
         self.audit_written = audit_written
 
     async def create(self, caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
+        if len(caller.actor.id) > MAX_USER_ID:
+            # Auth's ids are UUIDs; a longer subject would not fit the column.
+            raise KeyRefusal(422, "this account's id is too long for API keys")
         now = datetime.now(UTC)
         if body.expires_at is not None and body.expires_at <= now:
             raise KeyRefusal(422, "expires_at must be in the future")
@@ -124,7 +128,7 @@ class ApiKeys:
         """Revoke ``owner``'s key (any key when None, for an admin); 404 when there is none.
         Revoking a revoked key again is done (no second event)."""
         done = await self.queries.revoke(
-            key_id, caller.actor.id, owner, key_audit(caller, "revoked")
+            key_id, caller.actor.id[:MAX_USER_ID], owner, key_audit(caller, "revoked")
         )
         if not done.found:
             raise KeyRefusal(404, KEY_NOT_FOUND)

@@ -85,7 +85,7 @@ async def revoke_key(key_id: uuid.UUID, caller: UserCaller, runtime: RuntimeDep)
 async def list_all_keys(
     _admin: AdminUser,
     runtime: RuntimeDep,
-    user_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    user_id: Annotated[str | None, Query(pattern=r"^[!-~]{1,64}$")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AdminApiKeyList:
