@@ -51,6 +51,8 @@ const WORDS: Record<string, string> = {
   ALREADY_VERIFIED: "This user has confirmed their email already.",
   USER_INACTIVE: "This account is deactivated: reactivate it first.",
   managed_by_file: "The catalog file (or the LLM_* settings) defines this entry: change it there.",
+  // Chat's API keys: at most 50 that are not revoked.
+  "too many keys": "You have 50 keys in use already: revoke one you no longer need first.",
 };
 
 export function tooManyAttempts(seconds: number | null): string {

@@ -14,6 +14,8 @@ export const queryKeys = {
   chat: (chatId: string | null) => ["chat", chatId] as const,
   /** The models this user may pick (`GET /api/models`). */
   models: () => ["models"] as const,
+  /** The signed-in user's API keys (`GET /api/keys`). */
+  apiKeys: () => ["api-keys"] as const,
   /**
    * The admin console's data, all under ["admin"] so one invalidation can refresh the console;
    * none of it is kept for a member (the session's end clears the whole cache).
@@ -36,5 +38,9 @@ export const queryKeys = {
     /** Chat's catalog as admins see it: every provider and model, usable or not. */
     providers: () => ["admin", "catalog", "providers"] as const,
     catalogModels: () => ["admin", "catalog", "models"] as const,
+    /** Every key list below (for an invalidation after a revoke). */
+    allApiKeys: () => ["admin", "api-keys"] as const,
+    /** API keys, only this user's when `userId` is not empty (an infinite query of `Page<AdminApiKey>`). */
+    apiKeys: (userId: string) => ["admin", "api-keys", userId.trim()] as const,
   },
 };

@@ -15,6 +15,7 @@ const SECTIONS = [
   { href: "/admin/users", label: "Users" },
   { href: "/admin/groups", label: "Groups" },
   { href: "/admin/models", label: "Models" },
+  { href: "/admin/keys", label: "API keys" },
   { href: "/admin/registration", label: "Registration" },
   { href: "/admin/audit", label: "Audit" },
 ];

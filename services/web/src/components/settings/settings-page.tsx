@@ -6,6 +6,7 @@ import { useEffect } from "react";
 
 import { useAccount, useAuth } from "@/components/auth-provider";
 import { AccountSummary } from "@/components/settings/account-summary";
+import { ApiKeysLink } from "@/components/settings/api-keys-link";
 import { ChangeEmail } from "@/components/settings/change-email";
 import { ChangePassword } from "@/components/settings/change-password";
 import { DeleteAccount } from "@/components/settings/delete-account";
@@ -13,7 +14,7 @@ import { LogOutEverywhere } from "@/components/settings/log-out-everywhere";
 import { useLoginOptions } from "@/components/sso-buttons";
 import { Button } from "@/components/ui/button";
 
-/** /settings: the account's email and its state, password, email, sessions, deletion. */
+/** /settings: the account's email and its state, password, email, API keys, sessions, deletion. */
 export function SettingsPage() {
   const { state } = useAuth();
   const account = useAccount();
@@ -46,6 +47,7 @@ export function SettingsPage() {
             <ChangeEmail email={user.email} />
           </>
         )}
+        <ApiKeysLink />
         <LogOutEverywhere />
         <DeleteAccount />
       </main>

@@ -1,0 +1,5 @@
+import { KeysPage } from "@/components/admin/keys-page";
+
+export default function AdminKeys() {
+  return <KeysPage />;
+}

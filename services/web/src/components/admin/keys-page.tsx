@@ -1,0 +1,161 @@
+"use client";
+
+import { keepPreviousData, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { Filter, Loader2, Trash2, X } from "lucide-react";
+import { useState } from "react";
+
+import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { ListNote, PageTitle, Section } from "@/components/admin/section";
+import { useAdmin } from "@/components/admin/use-admin";
+import { FormField } from "@/components/form-field";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { nextCursor, pagedItems } from "@/lib/admin/pages";
+import { keyState, type AdminApiKey } from "@/lib/api-keys";
+import { describeAdminError } from "@/lib/errors";
+import { queryKeys } from "@/lib/query-keys";
+
+const STATE_LABELS = { active: "Active", expired: "Expired", revoked: "Revoked" } as const;
+
+function when(value: string | null, none: string): string {
+  return value ? new Date(value).toLocaleString() : none;
+}
+
+/** /admin/keys: every user's API keys (or one user's), newest first, 50 at a time; revoke one. */
+export function KeysPage() {
+  const { keys } = useAdmin();
+  const queryClient = useQueryClient();
+  const [userInput, setUserInput] = useState("");
+  const [userId, setUserId] = useState("");
+  const [revoking, setRevoking] = useState<AdminApiKey | null>(null);
+  const list = useInfiniteQuery({
+    queryKey: queryKeys.admin.apiKeys(userId),
+    queryFn: ({ pageParam }) => keys.list(userId, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: nextCursor,
+    placeholderData: keepPreviousData,
+  });
+  const items = pagedItems(list.data?.pages);
+
+  return (
+    <>
+      <PageTitle>API keys</PageTitle>
+      <Section
+        id="api-keys"
+        title="Keys"
+        description="Keys people made to use the OpenAI-compatible API. Revoking one stops it at once; its owner can make another."
+      >
+        <form
+          aria-label="Filter keys"
+          noValidate
+          className="mb-4 flex flex-wrap items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setUserId(userInput.trim());
+          }}
+        >
+          <div className="min-w-64 flex-1 sm:max-w-md">
+            <FormField label="Owner's user id" value={userInput} onValue={setUserInput} placeholder="All users" />
+          </div>
+          <Button type="submit" variant="outline">
+            <Filter aria-hidden />
+            Filter
+          </Button>
+          {userId && (
+            <Button
+              type="button"
+              variant="ghost"
+              onClick={() => {
+                setUserInput("");
+                setUserId("");
+              }}
+            >
+              <X aria-hidden />
+              Clear
+            </Button>
+          )}
+        </form>
+        {list.isPending ? (
+          <ListNote>Loading keys…</ListNote>
+        ) : list.isError ? (
+          <ListNote kind="error">{describeAdminError(list.error)}</ListNote>
+        ) : items.length === 0 ? (
+          <ListNote>{userId ? "This user has no keys." : "No keys."}</ListNote>
+        ) : (
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Owner</TableHead>
+                <TableHead>Name</TableHead>
+                <TableHead>Key</TableHead>
+                <TableHead>Created</TableHead>
+                <TableHead>Expires</TableHead>
+                <TableHead>Last used</TableHead>
+                <TableHead>State</TableHead>
+                <TableHead className="w-12" />
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {items.map((key) => {
+                const state = keyState(key);
+                return (
+                  <TableRow key={key.id} data-testid="admin-key-row" data-state={state}>
+                    <TableCell className="max-w-40 font-mono text-xs break-all">
+                      <button
+                        type="button"
+                        className="text-left hover:underline"
+                        title="Show only this user's keys"
+                        onClick={() => {
+                          setUserInput(key.user_id);
+                          setUserId(key.user_id);
+                        }}
+                      >
+                        {key.user_id}
+                      </button>
+                    </TableCell>
+                    <TableCell className="max-w-48 break-words">{key.name}</TableCell>
+                    <TableCell className="font-mono text-xs whitespace-nowrap">{key.prefix}…</TableCell>
+                    <TableCell className="whitespace-nowrap">{when(key.created_at, "")}</TableCell>
+                    <TableCell className="whitespace-nowrap">{when(key.expires_at, "Never")}</TableCell>
+                    <TableCell className="whitespace-nowrap">{when(key.last_used_at, "Never")}</TableCell>
+                    <TableCell>
+                      <Badge variant={state === "active" ? "brand" : "secondary"}>{STATE_LABELS[state]}</Badge>
+                    </TableCell>
+                    <TableCell>
+                      {state !== "revoked" && (
+                        <Button variant="ghost" size="icon-sm" aria-label={`Revoke key ${key.name}`} onClick={() => setRevoking(key)}>
+                          <Trash2 aria-hidden />
+                        </Button>
+                      )}
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+        )}
+        {list.hasNextPage && (
+          <div className="flex justify-center pt-4">
+            <Button variant="outline" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+              {list.isFetchingNextPage && <Loader2 className="animate-spin" aria-hidden />}
+              Load more
+            </Button>
+          </div>
+        )}
+      </Section>
+      <ConfirmDialog
+        open={revoking !== null}
+        onOpenChange={(open) => !open && setRevoking(null)}
+        title={`Revoke “${revoking?.name ?? ""}”?`}
+        description="Programs using this key are refused from now on. Its owner sees it as revoked."
+        confirm="Revoke key"
+        destructive
+        onConfirm={async () => {
+          if (revoking) await keys.revoke(revoking.id);
+          await queryClient.invalidateQueries({ queryKey: queryKeys.admin.allApiKeys() });
+        }}
+      />
+    </>
+  );
+}

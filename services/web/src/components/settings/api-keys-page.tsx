@@ -1,0 +1,191 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { ArrowLeft, Loader2, Plus, Trash2 } from "lucide-react";
+import Link from "next/link";
+import { useMemo, useState } from "react";
+
+import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { useAuth, useAuthSession } from "@/components/auth-provider";
+import { FormAlert } from "@/components/form-alert";
+import { FormField } from "@/components/form-field";
+import { ApiUsage } from "@/components/settings/api-usage";
+import { NewKeyDialog } from "@/components/settings/new-key-dialog";
+import { SettingsCard } from "@/components/settings/settings-card";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Label } from "@/components/ui/label";
+import { NativeSelect } from "@/components/ui/native-select";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { ApiKeys, EXPIRY_CHOICES, keyBody, keyState, MAX_NAME_LENGTH, type ApiKey, type NewApiKey } from "@/lib/api-keys";
+import { describeAdminError } from "@/lib/errors";
+import { queryKeys } from "@/lib/query-keys";
+
+const STATE_LABELS = { active: "Active", expired: "Expired", revoked: "Revoked" } as const;
+
+function when(value: string | null, none: string): string {
+  return value ? new Date(value).toLocaleString() : none;
+}
+
+/** The create form: a name and how long the key works. */
+function CreateKey({ keys, onCreated }: { keys: ApiKeys; onCreated: (key: NewApiKey) => void }) {
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState({ name: "", days: "90" });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function create(event: React.FormEvent) {
+    event.preventDefault();
+    const checked = keyBody(form);
+    if (!checked.body) return setError(checked.error);
+    setBusy(true);
+    setError(null);
+    try {
+      onCreated(await keys.create(checked.body));
+      setForm((f) => ({ ...f, name: "" }));
+      void queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() });
+    } catch (e) {
+      setError(describeAdminError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={create} noValidate aria-label="Create API key" className="grid gap-4 sm:grid-cols-[2fr_1fr_auto] sm:items-start">
+      <FormField
+        label="Key name"
+        value={form.name}
+        onValue={(name) => setForm((f) => ({ ...f, name }))}
+        maxLength={MAX_NAME_LENGTH}
+        placeholder="My script"
+      />
+      <div className="grid gap-2">
+        <Label htmlFor="key-expiry">Expires after</Label>
+        <NativeSelect id="key-expiry" value={form.days} onChange={(e) => setForm((f) => ({ ...f, days: e.target.value }))}>
+          {EXPIRY_CHOICES.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </NativeSelect>
+      </div>
+      <Button type="submit" className="sm:mt-[1.375rem]" disabled={busy}>
+        {busy ? <Loader2 className="animate-spin" aria-hidden /> : <Plus aria-hidden />}
+        Create key
+      </Button>
+      {error && (
+        <div className="sm:col-span-3">
+          <FormAlert>{error}</FormAlert>
+        </div>
+      )}
+    </form>
+  );
+}
+
+/** The keys, newest first, with a revoke button on those that still work. */
+function KeyTable({ items, onRevoke }: { items: ApiKey[]; onRevoke: (key: ApiKey) => void }) {
+  return (
+    <Table>
+      <TableHeader>
+        <TableRow>
+          <TableHead>Name</TableHead>
+          <TableHead>Key</TableHead>
+          <TableHead>Created</TableHead>
+          <TableHead>Expires</TableHead>
+          <TableHead>Last used</TableHead>
+          <TableHead>State</TableHead>
+          <TableHead className="w-12" />
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {items.map((key) => {
+          const state = keyState(key);
+          return (
+            <TableRow key={key.id} data-testid="api-key-row" data-state={state}>
+              <TableCell className="max-w-48 break-words">{key.name}</TableCell>
+              <TableCell className="font-mono text-xs whitespace-nowrap">{key.prefix}…</TableCell>
+              <TableCell className="whitespace-nowrap">{when(key.created_at, "")}</TableCell>
+              <TableCell className="whitespace-nowrap">{when(key.expires_at, "Never")}</TableCell>
+              <TableCell className="whitespace-nowrap">{when(key.last_used_at, "Never")}</TableCell>
+              <TableCell>
+                <Badge variant={state === "active" ? "brand" : "secondary"} title={key.revoked_at ? `Revoked ${when(key.revoked_at, "")}` : undefined}>
+                  {STATE_LABELS[state]}
+                </Badge>
+              </TableCell>
+              <TableCell>
+                {state !== "revoked" && (
+                  <Button variant="ghost" size="icon-sm" aria-label={`Revoke key ${key.name}`} onClick={() => onRevoke(key)}>
+                    <Trash2 aria-hidden />
+                  </Button>
+                )}
+              </TableCell>
+            </TableRow>
+          );
+        })}
+      </TableBody>
+    </Table>
+  );
+}
+
+/** /settings/keys: make keys for programs, see them, revoke them; how to use one. */
+export function ApiKeysPage() {
+  const { state } = useAuth();
+  const session = useAuthSession();
+  const keys = useMemo(() => new ApiKeys(session.api), [session]);
+  const queryClient = useQueryClient();
+  const list = useQuery({ queryKey: queryKeys.apiKeys(), queryFn: () => keys.list() });
+  const models = useQuery({ queryKey: queryKeys.models(), queryFn: () => session.api.listModels(), staleTime: 60_000 });
+  const [created, setCreated] = useState<NewApiKey | null>(null);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+
+  if (state.status !== "authenticated") return null; // RequireAuth shows the spinner meanwhile
+  const model = models.data?.default_model ?? models.data?.items[0]?.id ?? null;
+  return (
+    <div className="min-h-dvh bg-muted/40">
+      <header className="sticky top-0 z-10 flex h-14 items-center gap-2 border-b bg-background px-3 sm:px-4">
+        <Button asChild variant="ghost" size="sm">
+          <Link href="/settings">
+            <ArrowLeft aria-hidden />
+            Back to settings
+          </Link>
+        </Button>
+      </header>
+      <main className="mx-auto grid w-full max-w-4xl gap-6 px-4 py-8">
+        <h1 className="text-2xl font-semibold tracking-tight">API keys</h1>
+        <SettingsCard
+          id="api-keys"
+          title="Your keys"
+          description="A key lets a program use Parley's models as you, through the OpenAI-compatible API. It cannot sign in or change your account. Revoked keys stay listed for 30 days."
+        >
+          <div className="grid gap-4">
+            <CreateKey keys={keys} onCreated={setCreated} />
+            {list.isPending ? (
+              <p role="status" className="text-sm text-muted-foreground">Loading keys…</p>
+            ) : list.isError ? (
+              <p role="alert" className="text-sm text-destructive">{describeAdminError(list.error)}</p>
+            ) : list.data.length === 0 ? (
+              <p role="status" className="text-sm text-muted-foreground">No keys yet.</p>
+            ) : (
+              <KeyTable items={list.data} onRevoke={setRevoking} />
+            )}
+          </div>
+        </SettingsCard>
+        <ApiUsage model={model} />
+      </main>
+      <NewKeyDialog created={created} onClose={() => setCreated(null)} />
+      <ConfirmDialog
+        open={revoking !== null}
+        onOpenChange={(open) => !open && setRevoking(null)}
+        title={`Revoke “${revoking?.name ?? ""}”?`}
+        description="Programs using this key are refused from now on. This cannot be undone: make a new key if you need one."
+        confirm="Revoke key"
+        destructive
+        onConfirm={async () => {
+          if (revoking) await keys.revoke(revoking.id);
+          await queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() });
+        }}
+      />
+    </div>
+  );
+}
