@@ -67,6 +67,10 @@ test("a user's key works until the user revokes it, and its secret is shown once
   expect(await used.json()).toMatchObject({ name, prefix: key.slice(0, 18), user_id: await userId(request, email) });
   const managed = await request.get("/api/keys", { headers: { Authorization: `Bearer ${key}` } });
   expect(managed.status()).toBe(403);
+  // The OpenAI-compatible API takes it as a bearer token, listing the models this user may use.
+  const models = await request.get("/api/v1/models", { headers: { Authorization: `Bearer ${key}` } });
+  expect(models.status()).toBe(200);
+  expect(((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toContain("parley-stub");
 
   // Revoked after a confirmation: the list says so and the key is refused from now on.
   await row.getByRole("button", { name: `Revoke key ${name}` }).click();
