@@ -1,26 +1,19 @@
 "use client";
 
 import { keepPreviousData, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
-import { Filter, Loader2, Trash2, X } from "lucide-react";
+import { Filter, Loader2, X } from "lucide-react";
 import { useState } from "react";
 
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { ListNote, PageTitle, Section } from "@/components/admin/section";
 import { useAdmin } from "@/components/admin/use-admin";
+import { KeyTable } from "@/components/api-key-table";
 import { FormField } from "@/components/form-field";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { nextCursor, pagedItems } from "@/lib/admin/pages";
-import { keyState, type AdminApiKey } from "@/lib/api-keys";
+import type { AdminApiKey } from "@/lib/api-keys";
 import { describeAdminError } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
-
-const STATE_LABELS = { active: "Active", expired: "Expired", revoked: "Revoked" } as const;
-
-function when(value: string | null, none: string): string {
-  return value ? new Date(value).toLocaleString() : none;
-}
 
 /** /admin/keys: every user's API keys (or one user's), newest first, 50 at a time; revoke one. */
 export function KeysPage() {
@@ -83,57 +76,24 @@ export function KeysPage() {
         ) : items.length === 0 ? (
           <ListNote>{userId ? "This user has no keys." : "No keys."}</ListNote>
         ) : (
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>Owner</TableHead>
-                <TableHead>Name</TableHead>
-                <TableHead>Key</TableHead>
-                <TableHead>Created</TableHead>
-                <TableHead>Expires</TableHead>
-                <TableHead>Last used</TableHead>
-                <TableHead>State</TableHead>
-                <TableHead className="w-12" />
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {items.map((key) => {
-                const state = keyState(key);
-                return (
-                  <TableRow key={key.id} data-testid="admin-key-row" data-state={state}>
-                    <TableCell className="max-w-40 font-mono text-xs break-all">
-                      <button
-                        type="button"
-                        className="text-left hover:underline"
-                        title="Show only this user's keys"
-                        onClick={() => {
-                          setUserInput(key.user_id);
-                          setUserId(key.user_id);
-                        }}
-                      >
-                        {key.user_id}
-                      </button>
-                    </TableCell>
-                    <TableCell className="max-w-48 break-words">{key.name}</TableCell>
-                    <TableCell className="font-mono text-xs whitespace-nowrap">{key.prefix}…</TableCell>
-                    <TableCell className="whitespace-nowrap">{when(key.created_at, "")}</TableCell>
-                    <TableCell className="whitespace-nowrap">{when(key.expires_at, "Never")}</TableCell>
-                    <TableCell className="whitespace-nowrap">{when(key.last_used_at, "Never")}</TableCell>
-                    <TableCell>
-                      <Badge variant={state === "active" ? "brand" : "secondary"}>{STATE_LABELS[state]}</Badge>
-                    </TableCell>
-                    <TableCell>
-                      {state !== "revoked" && (
-                        <Button variant="ghost" size="icon-sm" aria-label={`Revoke key ${key.name}`} onClick={() => setRevoking(key)}>
-                          <Trash2 aria-hidden />
-                        </Button>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
+          <KeyTable
+            items={items}
+            onRevoke={setRevoking}
+            rowTestId="admin-key-row"
+            owner={(key) => (
+              <button
+                type="button"
+                className="text-left hover:underline"
+                title="Show only this user's keys"
+                onClick={() => {
+                  setUserInput(key.user_id);
+                  setUserId(key.user_id);
+                }}
+              >
+                {key.user_id}
+              </button>
+            )}
+          />
         )}
         {list.hasNextPage && (
           <div className="flex justify-center pt-4">

@@ -1,31 +1,24 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Loader2, Plus, Trash2 } from "lucide-react";
+import { ArrowLeft, Loader2, Plus } from "lucide-react";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { KeyTable } from "@/components/api-key-table";
 import { useAuth, useAuthSession } from "@/components/auth-provider";
 import { FormAlert } from "@/components/form-alert";
 import { FormField } from "@/components/form-field";
 import { ApiUsage } from "@/components/settings/api-usage";
 import { NewKeyDialog } from "@/components/settings/new-key-dialog";
 import { SettingsCard } from "@/components/settings/settings-card";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { ApiKeys, EXPIRY_CHOICES, keyBody, keyState, MAX_NAME_LENGTH, type ApiKey, type NewApiKey } from "@/lib/api-keys";
+import { ApiKeys, EXPIRY_CHOICES, keyBody, MAX_NAME_LENGTH, type ApiKey, type NewApiKey } from "@/lib/api-keys";
 import { describeAdminError } from "@/lib/errors";
 import { queryKeys } from "@/lib/query-keys";
-
-const STATE_LABELS = { active: "Active", expired: "Expired", revoked: "Revoked" } as const;
-
-function when(value: string | null, none: string): string {
-  return value ? new Date(value).toLocaleString() : none;
-}
 
 /** The create form: a name and how long the key works. */
 function CreateKey({ keys, onCreated }: { keys: ApiKeys; onCreated: (key: NewApiKey) => void }) {
@@ -83,51 +76,6 @@ function CreateKey({ keys, onCreated }: { keys: ApiKeys; onCreated: (key: NewApi
   );
 }
 
-/** The keys, newest first, with a revoke button on those that still work. */
-function KeyTable({ items, onRevoke }: { items: ApiKey[]; onRevoke: (key: ApiKey) => void }) {
-  return (
-    <Table>
-      <TableHeader>
-        <TableRow>
-          <TableHead>Name</TableHead>
-          <TableHead>Key</TableHead>
-          <TableHead>Created</TableHead>
-          <TableHead>Expires</TableHead>
-          <TableHead>Last used</TableHead>
-          <TableHead>State</TableHead>
-          <TableHead className="w-12" />
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {items.map((key) => {
-          const state = keyState(key);
-          return (
-            <TableRow key={key.id} data-testid="api-key-row" data-state={state}>
-              <TableCell className="max-w-48 break-words">{key.name}</TableCell>
-              <TableCell className="font-mono text-xs whitespace-nowrap">{key.prefix}…</TableCell>
-              <TableCell className="whitespace-nowrap">{when(key.created_at, "")}</TableCell>
-              <TableCell className="whitespace-nowrap">{when(key.expires_at, "Never")}</TableCell>
-              <TableCell className="whitespace-nowrap">{when(key.last_used_at, "Never")}</TableCell>
-              <TableCell>
-                <Badge variant={state === "active" ? "brand" : "secondary"} title={key.revoked_at ? `Revoked ${when(key.revoked_at, "")}` : undefined}>
-                  {STATE_LABELS[state]}
-                </Badge>
-              </TableCell>
-              <TableCell>
-                {state !== "revoked" && (
-                  <Button variant="ghost" size="icon-sm" aria-label={`Revoke key ${key.name}`} onClick={() => onRevoke(key)}>
-                    <Trash2 aria-hidden />
-                  </Button>
-                )}
-              </TableCell>
-            </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
-  );
-}
-
 /** /settings/keys: make keys for programs, see them, revoke them; how to use one. */
 export function ApiKeysPage() {
   const { state } = useAuth();
@@ -167,7 +115,7 @@ export function ApiKeysPage() {
             ) : list.data.length === 0 ? (
               <p role="status" className="text-sm text-muted-foreground">No keys yet.</p>
             ) : (
-              <KeyTable items={list.data} onRevoke={setRevoking} />
+              <KeyTable items={list.data} onRevoke={setRevoking} rowTestId="api-key-row" />
             )}
           </div>
         </SettingsCard>
