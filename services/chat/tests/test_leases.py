@@ -10,6 +10,7 @@ import psycopg
 from asgi_lifespan import LifespanManager
 from parley_chat.app import create_app
 from parley_chat.runs import choose_models
+from parley_chat.tokens import Principal
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
@@ -109,7 +110,8 @@ async def test_a_reply_whose_end_is_saved_is_not_taken_for_a_lost_lease(
         chat = await runtime.queries.insert_chat(str(uuid.uuid4()), user_id, "t", "parley", None)
         content = "x [stub:words=50] [stub:delay=40]"
         models = choose_models(runtime.catalog.current, None, (), content, runtime.budgets)
-        state = await runtime.runs.start_run(chat.id, user_id, content, models)
+        caller = Principal(user_id, {})
+        state = await runtime.runs.start_run(chat.id, caller, content, models)
         events = state.follow(-1, 5.0)
         await anext(events)
         await anext(events)  # streaming now

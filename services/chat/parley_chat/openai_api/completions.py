@@ -144,7 +144,7 @@ def _record(caller: Caller, target: Target, counted: Counted) -> None:
             input_tokens=counted.usage.prompt_tokens,
             output_tokens=counted.usage.completion_tokens,
             estimated=counted.estimated,
-            source="api_v1",
+            source="api",
         )
     )
 

@@ -181,7 +181,7 @@ async def post_message(
         models = choose_models(
             runtime.catalog.current, body.model, user.groups, body.content, runtime.budgets
         )
-        run = await runtime.runs.start_run(str(chat_id), user.user_id, body.content, models)
+        run = await runtime.runs.start_run(str(chat_id), user, body.content, models)
     except ModelNotAllowed as exc:
         raise _model_refused(exc) from None
     except MessageTooLong as exc:

@@ -29,6 +29,8 @@ from parley_chat.runs.leases import LeaseKeeper
 from parley_chat.runs.live import LiveRun
 from parley_chat.runs.models import TurnModel, TurnModels
 from parley_chat.storage import ChatDb, ChatQueries, FinalSaves, LeaseQueries
+from parley_chat.tokens import Principal
+from parley_chat.usage import CallSource
 
 
 class RunManager:
@@ -83,10 +85,18 @@ class RunManager:
         await self.background.cancel_all()
 
     async def start_run(
-        self, chat_id: str, user_id: str, content: str, models: TurnModels
+        self,
+        chat_id: str,
+        caller: Principal,
+        content: str,
+        models: TurnModels,
+        *,
+        source: CallSource = "web",
     ) -> LiveRun:
-        """Take the chat's lease (ownership checked and model chosen in the same statement) and
-        start the run; raises ChatNotFound, ModelNotAllowed, MessageTooLong or ChatBusy."""
+        """Take the chat's lease (ownership checked, model chosen and usage admitted in the same
+        statement) and start the run; raises ChatNotFound, ModelNotAllowed, MessageTooLong,
+        UsageRefused or ChatBusy."""
+        user_id = caller.user_id
         run_id = str(uuid.uuid4())
         now = int(time.time())
         pending = pending_run(run_id, chat_id, user_id, content, now)

@@ -21,6 +21,10 @@ CATALOG_PROVIDERS = "parley_catalog_providers"
 CATALOG_MODELS = "parley_catalog_models"
 AUDIT_OUTBOX = "parley_audit_outbox"
 API_KEYS = "parley_api_keys"
+USAGE = "parley_usage"
+USAGE_DAILY = "parley_usage_daily"
+USAGE_HOLDS = "parley_usage_holds"
+BUDGETS = "parley_budgets"
 # pg_notify channel that carries a run id to the replica running it (cancel, chat deleted).
 CANCEL_CHANNEL = "parley_run_cancel"
 # pg_notify channel of the catalog tables' trigger: every replica reloads its catalog.
@@ -28,7 +32,7 @@ CATALOG_CHANNEL = "parley_catalog_changed"
 # The function the first migration creates and the table the last one does: both present
 # means the schema is up to date.
 MIGRATED_MARKER = "parley_release_lease()"
-MIGRATED_TABLE = API_KEYS
+MIGRATED_TABLE = USAGE_HOLDS
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATE_LOCK = "hashtext('parley_chat_migrate')"
 

@@ -8,8 +8,9 @@ import structlog
 
 log = structlog.get_logger("parley_chat.usage")
 
-# Where the call came from: the OpenAI-compatible API today, chat turns later.
-UsageSource = Literal["api_v1", "chat"]
+# Where a call came from: the web client (an access token on the chat API) or the API
+# (/api/v1, with a Parley key or a token).
+CallSource = Literal["web", "api"]
 
 
 class UsageRecord(NamedTuple):
@@ -22,7 +23,7 @@ class UsageRecord(NamedTuple):
     input_tokens: int
     output_tokens: int
     estimated: bool  # counted by us: the provider reported no usage
-    source: UsageSource
+    source: CallSource
 
 
 def record_usage(record: UsageRecord) -> None:
