@@ -68,7 +68,8 @@ def _budget_message(limit: dict[str, Any], currency: str, retry_after: int) -> s
     unit = str(limit.get("unit", "tokens"))
     period = PERIOD_WORDS.get(str(limit.get("period")), "")
     kind = "token" if unit == "tokens" else "cost"
-    whose = f"The group {limit.get('scope_id')}'s" if limit.get("scope") == "group" else "Your"
+    group = limit.get("scope") == "group"
+    whose = f"The group {limit.get('scope_id')}'s" if group else "Your"
     cap = amount(limit.get("max"), unit, currency)
     used = float(limit.get("used") or 0)
     needed = float(limit.get("needed") or 0)
@@ -79,9 +80,10 @@ def _budget_message(limit: dict[str, Any], currency: str, retry_after: int) -> s
             f"can use ({amount(needed, unit, currency)}). Pick a smaller model or ask an admin."
         )
     if used + needed <= maximum:
+        holders = "Replies in progress hold" if group else "Your replies in progress hold"
         return (
-            f"Your replies in progress hold the rest of {whose.lower()} {period} {kind} budget "
-            f"({cap}). Try again when they finish."
+            f"{holders} the rest of {whose.lower()} {period} {kind} budget ({cap}). Try again "
+            "when they finish."
         )
     resets = _when(limit.get("resets_at"))
     return (
