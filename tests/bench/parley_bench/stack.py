@@ -127,6 +127,9 @@ def running_stack(
     quiet = (lambda _msg: None) if log is None else log
     # Like the gateway's limits above: the load registers every user from one address.
     service_env = {"RATE_LIMITS_ENABLED": "false", **(service_env or {})}
+    # One virtual user sends turns back to back (hundreds a minute): chat's per-user limits
+    # are set out of reach, not off, so their check is still measured on every turn.
+    chat_env = {**UNREACHED_USER_LIMITS, **(chat_env or {})}
     plan = prepare_stack(settings, service_env=service_env, log=quiet)
     try:
         processes = list(plan.processes)
@@ -213,6 +216,9 @@ def _adjust(
 
 def peer_agent_id() -> str:
     return AGENT_ID
+
+
+UNREACHED_USER_LIMITS = {"USER_TURNS_PER_MINUTE": "100000", "USER_REPLIES_IN_FLIGHT": "1000"}
 
 
 def environ_flag(name: str) -> bool:
