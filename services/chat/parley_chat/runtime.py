@@ -16,6 +16,8 @@ from parley_chat.providers import ProviderClients
 from parley_chat.runs import RunManager
 from parley_chat.storage import ChatDb, ChatQueries
 from parley_chat.tokens import TokenVerifier
+from parley_chat.usage.budgets import BudgetAdmin
+from parley_chat.usage.reports import UsageReports
 
 
 @dataclass
@@ -36,3 +38,5 @@ class Runtime:
     audit: AuditForwarder  # sends the catalog's audit events to auth
     runs: RunManager
     metrics: Metrics
+    usage: UsageReports  # what users and admins read of the usage ledger and budgets
+    budget_admin: BudgetAdmin  # admins' budget changes (audited)
