@@ -147,7 +147,7 @@ async def test_an_admin_sets_replaces_lists_and_deletes_budgets(
     assert events[4]["detail"]["after"] is None
 
 
-BAD_BUDGETS = [
+BAD_BUDGETS: list[dict[str, Any]] = [
     {"scope": "group", "scope_id": "", "period": "day", "max_tokens": 1},
     {"scope": "group", "scope_id": "Engineering!", "period": "day", "max_tokens": 1},
     {"scope": "everyone", "scope_id": "engineering", "period": "day", "max_tokens": 1},

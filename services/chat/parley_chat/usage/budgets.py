@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal, Self
 
@@ -88,7 +89,7 @@ class BudgetOut(BaseModel):
     held_cost: float | None
     remaining_tokens: int | None  # max - used - held, never below 0; null without a max
     remaining_cost: float | None
-    resets_at: str  # RFC 3339, UTC
+    resets_at: datetime  # the end of the current period (UTC)
 
 
 class BudgetList(BaseModel):
@@ -121,7 +122,7 @@ def budget_out(status: BudgetUsage) -> BudgetOut:
         held_cost=None if status.held_cost is None else money(status.held_cost),
         remaining_tokens=None if tokens_left is None else int(tokens_left),
         remaining_cost=None if cost_left is None else money(cost_left),
-        resets_at=status.resets_at.isoformat().replace("+00:00", "Z"),
+        resets_at=status.resets_at,
     )
 
 

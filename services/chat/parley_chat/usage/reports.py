@@ -49,7 +49,7 @@ class Remaining(BaseModel):
     unit: str  # 'tokens' | 'cost'
     amount: int | float  # whole tokens, or a cost
     fraction: float  # 0..1
-    resets_at: str
+    resets_at: datetime
     budget_id: str
 
 
