@@ -5,8 +5,13 @@ are shared), what is left of the tightest one, and the per-user limits."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from .conftest import Chat
+import pytest
+from parley_testing import TestKey as Key
+from pydantic import ValidationError
+
+from .conftest import Chat, running_chat
 from .usage_support import Admin, admit, member, my_usage, numbers, record, sql
 
 
@@ -238,3 +243,22 @@ async def test_remaining_names_the_tightest_budget_in_its_tighter_unit(
         "budget_id": group["id"],
     }
     assert mine["low"] is True
+
+
+async def test_the_limits_and_currency_are_the_operators_settings(
+    make_settings: Any, signing_key: Key
+) -> None:
+    settings = make_settings(
+        USER_REPLIES_IN_FLIGHT=0, USER_TURNS_PER_MINUTE=5, USAGE_CURRENCY="EUR"
+    )
+    async with running_chat(settings, signing_key) as chat:
+        mine = await my_usage(chat, chat.user("alice"))
+    assert mine["limits"] == {"replies_in_flight": 0, "turns_per_minute": 5}  # 0: no limit
+    assert mine["currency"] == "EUR"
+    for bad in (
+        {"USAGE_CURRENCY": "euro"},
+        {"USAGE_CURRENCY": "eur"},
+        {"USER_TURNS_PER_MINUTE": -1},
+    ):
+        with pytest.raises(ValidationError):
+            make_settings(**bad)

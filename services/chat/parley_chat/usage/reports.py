@@ -217,7 +217,7 @@ class UsageReports:
     async def report_csv(self, by: ReportBy, days: DayRange) -> str:
         """The report as CSV, costs as exact decimals."""
         found = await self.ledger.report(by, days.start, days.end)
-        return report_csv(by, found.rows)
+        return csv_text(by, found.rows)
 
 
 def _row(row: KeyedSums) -> ReportRow:
@@ -235,7 +235,7 @@ def _cell(key: str) -> str:
     return f"'{key}" if key[:1] in ("=", "+", "-", "@", "\t", "\r") else key
 
 
-def report_csv(by: ReportBy, rows: Sequence[KeyedSums]) -> str:
+def csv_text(by: ReportBy, rows: Sequence[KeyedSums]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
