@@ -1,5 +1,6 @@
 """What the admin role does not give: members are refused on every admin route, and admins
-read nobody's chats (the admin API is about the model catalog only)."""
+read nobody's chats (the admin API is about the model catalog, keys, budgets and usage
+sums only)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ ADMIN_PREFIX = "/api/admin"
 def admin_routes(settings: Settings) -> list[tuple[str, str]]:
     """Every (method, path) the app serves under /api/admin, ids filled in with the LLM_*
     shortcut's provider and model (they exist: a member must be refused before lookup)."""
-    ids = {"provider_id": "default", "model_id": "stub-model", "key_id": str(uuid.uuid4())}
+    ids = {
+        "provider_id": "default",
+        "model_id": "stub-model",
+        "key_id": str(uuid.uuid4()),
+        "budget_id": str(uuid.uuid4()),
+    }
     found: list[tuple[str, str]] = []
     # Through included routers, as the app resolves them (their prefixes applied).
     for route in iter_route_contexts(create_app(settings).routes):
