@@ -106,3 +106,28 @@ async def test_a_streams_estimated_usage_is_marked_in_its_usage_chunk(chat: Chat
     assert usage is not None and chunks[-1].choices == []
     assert usage.completion_tokens > 0
     assert usage.model_extra == {"estimated": True}
+
+
+async def test_a_kept_chats_turn_without_the_providers_usage_is_estimated(chat: Chat) -> None:
+    api = client(chat)
+    raw = await api.chat.completions.with_raw_response.create(
+        model="quiet",
+        messages=[{"role": "user", "content": "count these words please"}],
+        extra_headers={"X-Parley-Chat": "new"},
+    )
+    assert raw.headers["X-Parley-Usage"] == "estimated"
+    usage = raw.parse().usage
+    assert usage is not None
+    assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
+    stream = await api.chat.completions.create(
+        model="quiet",
+        messages=[{"role": "user", "content": "and once more"}],
+        stream=True,
+        stream_options={"include_usage": True},
+        extra_headers={"X-Parley-Chat": raw.headers["X-Parley-Chat"]},
+    )
+    chunks = [chunk async for chunk in stream]
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == REPLY
+    last = chunks[-1].usage
+    assert last is not None and last.completion_tokens > 0
+    assert last.model_extra == {"estimated": True}

@@ -159,3 +159,23 @@ async def test_an_api_stream_left_midway_is_still_settled(
                 break
             await asyncio.sleep(0.05)
         assert not holds(db_url)
+
+
+async def test_a_kept_chat_turn_over_budget_is_refused_and_leaves_no_chat(
+    make_settings: Any, signing_key: Key, stub: LlmStub, db_url: str
+) -> None:
+    async with running_chat(make_settings(), signing_key) as chat:
+        alice = chat.user()
+        key = await _api_key(chat, alice.headers)
+        client = openai.AsyncOpenAI(base_url=f"{chat.url}/api/v1", api_key=key, max_retries=0)
+        set_budget(db_url, "user", alice.id, max_tokens=10)
+        with pytest.raises(openai.RateLimitError) as refused:
+            await client.chat.completions.create(
+                model="stub-model",
+                messages=[{"role": "user", "content": "keep this"}],
+                extra_headers={"X-Parley-Chat": "new"},
+            )
+        assert isinstance(refused.value.body, dict)
+        assert refused.value.body["code"] == "BUDGET_EXCEEDED"
+        listed = await chat.http.get("/api/chats", headers=alice.headers)
+        assert listed.json()["items"] == []

@@ -66,7 +66,8 @@ def resolve_target(snapshot: CatalogSnapshot, model_id: str, groups: frozenset[s
     return Target(model, snapshot.providers[model.provider_id])
 
 
-def _text(message: ChatMessage, index: int) -> str:
+def message_text(message: ChatMessage, index: int) -> str:
+    """The message's text (its text parts joined); any other part is a 400."""
     content = message.content
     if content is None or isinstance(content, str):
         return content or ""
@@ -85,7 +86,7 @@ def _text(message: ChatMessage, index: int) -> str:
 def upstream_messages(request: ChatCompletionRequest) -> list[dict[str, str]]:
     """Plain text messages; ``developer`` becomes ``system``, which every server knows."""
     return [
-        {"role": "system" if m.role == "developer" else m.role, "content": _text(m, i)}
+        {"role": "system" if m.role == "developer" else m.role, "content": message_text(m, i)}
         for i, m in enumerate(request.messages)
     ]
 
@@ -258,11 +259,11 @@ async def _relay(
                         reply.append(choice.delta.content)
                     reason = _finish(choice.finish_reason) if choice.finish_reason else None
                     choices = [{"index": 0, "delta": delta, "finish_reason": reason}]
-                    yield _line({**head, "choices": choices})
+                    yield data_line({**head, "choices": choices})
         except Exception as exc:  # the SDK's errors, and the transport's it lets through
             timeout = isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__
             code = llm.LLM_TIMEOUT if timeout else llm.LLM_ERROR
-            yield _line(upstream_error(code).body())
+            yield data_line(upstream_error(code).body())
             return
         counted = _counted(reported, target, messages, "".join(reply))
         await _record(caller, target, counted)
@@ -270,7 +271,7 @@ async def _relay(
             usage = counted.usage.model_dump()
             if counted.estimated:
                 usage["estimated"] = True  # a stream's headers are sent before it is known
-            yield _line({**head, "choices": [], "usage": usage})
+            yield data_line({**head, "choices": [], "usage": usage})
         yield DONE
     finally:
         if not caller.meter.settled:  # a failure midway or a client gone: what was relayed
@@ -278,5 +279,6 @@ async def _relay(
         await upstream.close()
 
 
-def _line(data: dict[str, Any]) -> bytes:
+def data_line(data: dict[str, Any]) -> bytes:
+    """One server-sent ``data:`` line as OpenAI's streams carry them."""
     return b"data: " + orjson.dumps(data) + b"\n\n"

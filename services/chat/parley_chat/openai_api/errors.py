@@ -22,6 +22,7 @@ _KINDS: dict[int, tuple[str, str | None]] = {
     401: ("invalid_request_error", "invalid_api_key"),
     403: ("permission_error", None),
     404: ("invalid_request_error", None),
+    409: ("invalid_request_error", None),
     413: ("invalid_request_error", "request_too_large"),
     429: ("rate_limit_error", "rate_limit_exceeded"),
 }
@@ -40,7 +41,11 @@ _DESCRIPTIONS = {
     400: "invalid request (OpenAI's invalid_request_error; validation errors too, not a 422)",
     401: "missing or invalid API key or token (code invalid_api_key)",
     403: "refused for this caller",
-    404: "unknown model, or not one the caller may use (code model_not_found)",
+    404: (
+        "unknown model, or not one the caller may use (code model_not_found); with "
+        "X-Parley-Chat, no such chat of the caller's (code chat_not_found)"
+    ),
+    409: "with X-Parley-Chat, a reply is already being generated in that chat (code chat_busy)",
     413: "request body too large",
     429: (
         "a budget (code BUDGET_EXCEEDED, type insufficient_quota) or a per-user limit "
@@ -70,6 +75,7 @@ class OpenAIError(Exception):
         code: str | None = None,
         param: str | None = None,
         type_: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         kind, default_code = _KINDS.get(status, ("api_error", None))
@@ -78,6 +84,7 @@ class OpenAIError(Exception):
         self.type = type_ or kind
         self.code = code or default_code
         self.param = param
+        self.headers = headers  # sent with the error (e.g. the chat a kept turn was stored in)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -128,7 +135,7 @@ def error_response(error: OpenAIError, headers: dict[str, str] | None = None) ->
 
 async def openai_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OpenAIError)
-    return error_response(exc)
+    return error_response(exc, exc.headers)
 
 
 def from_http_exception(exc: HTTPException) -> JSONResponse:

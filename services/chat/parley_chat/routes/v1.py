@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from parley_chat.deps import ApiCaller, RuntimeDep
-from parley_chat.openai_api import completions
+from parley_chat.openai_api import completions, kept_chat
 from parley_chat.openai_api.errors import openai_responses
+from parley_chat.openai_api.kept_chat import CHAT_HEADER
 from parley_chat.openai_api.schemas import (
     ChatCompletion,
     ChatCompletionRequest,
     ModelList,
     ModelObject,
 )
+from parley_chat.runtime import Runtime
+from parley_chat.tokens import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["openai"])
 
@@ -29,8 +32,22 @@ _COMPLETION_200: dict[int | str, dict[str, Any]] = {
         ),
         "model": ChatCompletion,
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "headers": {
+            CHAT_HEADER: {
+                "description": f"with {CHAT_HEADER} in the request: the chat the turn is in",
+                "schema": {"type": "string"},
+            }
+        },
     }
 }
+_CHAT_HEADER_DOC = (
+    "'new' or a chat id: keep the conversation as a Parley chat (the request's last message, "
+    "the user's, is the turn; the chat's stored history is the context). Left out: stateless."
+)
+
+
+def _include_usage(body: ChatCompletionRequest) -> bool:
+    return body.stream_options is not None and body.stream_options.include_usage
 
 
 @router.get("/models", response_model=ModelList, responses=openai_responses(401, 403, 503))
@@ -43,12 +60,21 @@ async def list_models(user: ApiCaller, runtime: RuntimeDep) -> ModelList:
 @router.post(
     "/chat/completions",
     response_model=None,
-    responses={**_COMPLETION_200, **openai_responses(400, 401, 403, 404, 413, 429, 502, 503)},
+    responses={
+        **_COMPLETION_200,
+        **openai_responses(400, 401, 403, 404, 409, 413, 429, 502, 503),
+    },
 )
 async def create_chat_completion(
-    body: ChatCompletionRequest, user: ApiCaller, runtime: RuntimeDep
+    body: ChatCompletionRequest,
+    user: ApiCaller,
+    runtime: RuntimeDep,
+    chat: Annotated[str | None, Header(alias=CHAT_HEADER, description=_CHAT_HEADER_DOC)] = None,
 ) -> Response:
-    """OpenAI's chat completion, stateless, on a catalog model the caller may use."""
+    """OpenAI's chat completion on a catalog model the caller may use: stateless, or a turn of
+    a Parley chat with ``X-Parley-Chat``."""
+    if chat is not None:
+        return await _kept_turn(body, user, runtime, chat)
     snapshot = runtime.catalog.current
     target = completions.resolve_target(snapshot, body.model, user.groups)
     messages = completions.upstream_messages(body)
@@ -61,7 +87,7 @@ async def create_chat_completion(
     caller = completions.Caller(user.user_id, user.api_key_id, meter)
     try:
         if body.stream:
-            include_usage = body.stream_options is not None and body.stream_options.include_usage
+            include_usage = _include_usage(body)
             chunks = await completions.open_stream(client, target, params, caller, include_usage)
             return StreamingResponse(chunks, media_type="text/event-stream", headers=SSE_HEADERS)
         answer = await completions.complete(client, target, params, caller)
@@ -70,4 +96,19 @@ async def create_chat_completion(
         await meter.settle(completions.unused(user, target))
         raise
     headers = {USAGE_HEADER: "estimated"} if answer.estimated else None
+    return JSONResponse(answer.completion.model_dump(), headers=headers)
+
+
+async def _kept_turn(
+    body: ChatCompletionRequest, user: Principal, runtime: Runtime, chat: str
+) -> Response:
+    turn = await kept_chat.start_turn(runtime, user, body, chat)
+    if body.stream:
+        chunks = kept_chat.stream(runtime, turn, _include_usage(body))
+        headers = {**SSE_HEADERS, **turn.headers}
+        return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
+    answer = await kept_chat.complete(runtime, turn)
+    headers = turn.headers
+    if answer.estimated:
+        headers[USAGE_HEADER] = "estimated"
     return JSONResponse(answer.completion.model_dump(), headers=headers)

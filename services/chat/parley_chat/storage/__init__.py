@@ -25,6 +25,7 @@ from parley_chat.storage.chats import (
     ChatWithRuns,
     ListCursor,
     RunRow,
+    RunTokens,
 )
 from parley_chat.storage.engine import (
     context_budget,
@@ -69,6 +70,7 @@ __all__ = [
     "OutboxQueries",
     "Revocation",
     "RunRow",
+    "RunTokens",
     "StoredAccount",
     "StoredFeed",
     "StoredKey",

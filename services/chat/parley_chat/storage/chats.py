@@ -59,6 +59,13 @@ class ChatChange(NamedTuple):
     model: str | None  # None with set_model: back to the catalog default
 
 
+class RunTokens(NamedTuple):
+    """The tokens a stored run used, as its provider reported them (agno's run metrics)."""
+
+    input_tokens: int
+    output_tokens: int
+
+
 class ListCursor(NamedTuple):
     """Where a page of the chat list ends: the last chat's update time and id."""
 
@@ -123,6 +130,11 @@ class ChatQueries:
             f"SELECT {_RUN_COLUMNS} FROM {r} r "  # noqa: S608
             f"JOIN {s} s ON s.session_id = r.session_id "
             "WHERE r.run_id = :rid AND r.session_id = :id AND s.user_id = :uid"
+        )
+        self._run_tokens = text(
+            "SELECT (run_data->'metrics'->>'input_tokens')::bigint AS input_tokens, "  # noqa: S608
+            "(run_data->'metrics'->>'output_tokens')::bigint AS output_tokens "
+            f"FROM {r} WHERE run_id = :rid"
         )
         # A title given replaces the stored one; a model given (``set_model``) replaces it,
         # None going back to the catalog default.
@@ -223,6 +235,14 @@ class ChatQueries:
                 await conn.execute(self._get_run, {"id": chat_id, "uid": user_id, "rid": run_id})
             ).fetchone()
         return _run(row) if row else None
+
+    async def run_tokens(self, run_id: str) -> RunTokens | None:
+        """The run's stored usage; None when the provider reported none (or no such run)."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(self._run_tokens, {"rid": run_id})).fetchone()
+        if row is None or not (row.input_tokens or row.output_tokens):
+            return None
+        return RunTokens(int(row.input_tokens or 0), int(row.output_tokens or 0))
 
     async def update_chat(self, chat_id: str, user_id: str, change: ChatChange) -> ChatRow | None:
         """Change the chat's title and/or model; None when it is not the user's chat."""
