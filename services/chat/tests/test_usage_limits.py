@@ -89,6 +89,11 @@ async def test_a_chats_title_is_charged_to_its_user_with_the_providers_usage(
         title = next(r for r in rows if r["kind"] == "title")
         assert title["run_id"] == turn["run_id"] and turn["source"] == title["source"] == "web"
         assert turn["model"] == "stub-model" and turn["provider"] == "default"
+        # The user's usage page reads the same figures.
+        mine = (await chat.http.get("/api/usage", headers=alice.headers)).json()
+        tokens = sum(r["input_tokens"] + r["output_tokens"] for r in rows)
+        assert mine["today"]["calls"] == 2 and mine["today"]["tokens"] == tokens
+        assert [m["model"] for m in mine["by_model"]] == ["stub-model"]
 
 
 async def _api_key(chat: Any, headers: dict[str, str]) -> str:
