@@ -50,14 +50,14 @@ function report(patch: Partial<UsageReport> = {}): UsageReport {
 }
 
 /** Chat's 429 for a message over budget, as the contract spells it. */
-function budgetRefusal(retryAfter: number, resetsAt = "2026-06-02T00:00:00Z", scope = "user", scopeId = "u1") {
+function budgetRefusal(retryAfter: number, resetsAt = "2026-06-02T00:00:00Z", scope = "user", scopeId = "u1", needed = 4) {
   return json(
     429,
     {
       detail: {
         code: "BUDGET_EXCEEDED",
         message: "You have reached your daily token budget.",
-        limit: { name: "budget", scope, scope_id: scopeId, period: "day", unit: "tokens", max: 100, used: 90, held: 0, needed: 4096, resets_at: resetsAt },
+        limit: { name: "budget", scope, scope_id: scopeId, period: "day", unit: "tokens", max: 100, used: 90, held: 0, needed, resets_at: resetsAt },
         retry_after: retryAfter,
       },
     },
@@ -117,6 +117,11 @@ describe("a message refused for usage (429)", () => {
     const refusal = usageRefusal(limited, NOW)!;
     expect(refusal).toMatchObject({ code: "RATE_LIMITED", message: "You are sending too fast.", limit: { name: "turns_per_minute", max: 30 } });
     expect(refusalWhen(refusal, NOW, EN)).toBe("Try again in 42 s.");
+  });
+
+  it("says no time when waiting cannot help: the budget is smaller than one reply of the model", async () => {
+    const tooSmall = usageRefusal(await errorFromResponse(budgetRefusal(11_520, undefined, "user", "u1", 4096)), NOW)!;
+    expect(refusalWhen(tooSmall, NOW, EN)).toBeNull();
   });
 
   it("is not confused with other 429s (login attempts, the gateway)", async () => {

@@ -4,11 +4,11 @@ import { budgetOwner, usedFraction } from "@/lib/usage/notice";
 import type { Budget } from "@/lib/usage/types";
 
 /** One line of a budget in one unit: used of max, and what replies being written hold. */
-function Line({ used, held, max, remaining, show }: { used: number; held: number; max: number; remaining: number | null; show: (n: number) => string }) {
+function Line({ used, held, max, remaining, show }: { used: number | null; held: number | null; max: number; remaining: number | null; show: (n: number) => string }) {
   return (
     <p>
-      {show(used)} of {show(max)} used
-      {held > 0 && <span className="text-muted-foreground"> (and {show(held)} held by replies being written)</span>}
+      {show(used ?? 0)} of {show(max)} used
+      {!!held && <span className="text-muted-foreground"> (and {show(held)} held by replies being written)</span>}
       {remaining !== null && <>: <strong className="font-medium">{show(Math.max(0, remaining))} left</strong></>}
     </p>
   );

@@ -30,7 +30,9 @@ export function budgetOwner(budget: Pick<Budget, "scope" | "scope_id">): string 
 /** How far the budget is used, 0 to 1, by its tighter unit (what counts as used includes calls in flight). */
 export function usedFraction(budget: Budget): number {
   const parts: number[] = [];
-  if (budget.max_tokens !== null) parts.push(budget.max_tokens > 0 ? (budget.used_tokens + budget.held_tokens) / budget.max_tokens : 1);
-  if (budget.max_cost !== null) parts.push(budget.max_cost > 0 ? (budget.used_cost + budget.held_cost) / budget.max_cost : 1);
+  const tokens = (budget.used_tokens ?? 0) + (budget.held_tokens ?? 0);
+  const cost = (budget.used_cost ?? 0) + (budget.held_cost ?? 0);
+  if (budget.max_tokens !== null) parts.push(budget.max_tokens > 0 ? tokens / budget.max_tokens : 1);
+  if (budget.max_cost !== null) parts.push(budget.max_cost > 0 ? cost / budget.max_cost : 1);
   return Math.min(1, Math.max(0, ...parts));
 }

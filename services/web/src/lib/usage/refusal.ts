@@ -70,11 +70,14 @@ const RESET_SLACK_MS = 60_000;
 
 /**
  * When the user can send again, as a sentence: the budget's reset time when that is what they
- * wait for, else the wait (calls in flight settling, a rate limit's minute passing).
+ * wait for, else the wait (calls in flight settling, a rate limit's minute passing); null when
+ * waiting cannot help (a budget smaller than one reply of the model) or nothing says how long.
  */
 export function refusalWhen(refusal: UsageRefusal, now = Date.now(), formats: Formats = {}): string | null {
   const { limit, retryAt } = refusal;
   if (limit?.name === "budget") {
+    // One reply of this model could use more than the whole budget: no wait helps.
+    if (limit.needed > limit.max) return null;
     const reset = Date.parse(limit.resets_at);
     if (retryAt === null || retryAt >= reset - RESET_SLACK_MS) {
       const whose = limit.scope === "group" ? `The group budget of ${limit.scope_id}` : "Your budget";

@@ -31,10 +31,16 @@ export interface Budget {
   period: BudgetPeriod;
   max_tokens: number | null;
   max_cost: number | null;
-  used_tokens: number;
-  used_cost: number;
-  held_tokens: number;
-  held_cost: number;
+  /**
+   * What counts against it (the user's own, or a group budget's members together); null on the
+   * console's list for an everyone budget, which counts each user on their own.
+   */
+  used_tokens: number | null;
+  used_cost: number | null;
+  /** The worst case of the calls in flight. */
+  held_tokens: number | null;
+  held_cost: number | null;
+  /** max - used - held, never below 0; null without that limit (or without usage, as above). */
   remaining_tokens: number | null;
   remaining_cost: number | null;
   /** When the period ends (RFC 3339, a UTC midnight). */
