@@ -26,12 +26,15 @@ class ValidationIssue(BaseModel):
 
 
 class CodedDetail(BaseModel):
-    """A machine-readable refusal: chat's ``message_too_long`` (with ``message``),
+    """A machine-readable refusal: chat's ``message_too_long`` (with ``message``), its usage
+    refusals ``BUDGET_EXCEEDED`` / ``RATE_LIMITED`` (with ``limit`` and ``retry_after``),
     fastapi-users' password policy (with ``reason``)."""
 
     code: str
     message: str | None = None
     reason: str | None = None
+    limit: dict[str, Any] | None = None
+    retry_after: int | None = None
 
 
 class ErrorBody(BaseModel):

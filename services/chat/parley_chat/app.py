@@ -28,6 +28,7 @@ from parley_chat.config import Settings
 from parley_chat.keys import ApiKeys, KeyVerifier, LastUseFlusher
 from parley_chat.observability import Metrics, configure_logging
 from parley_chat.openai_api import errors as openai_errors
+from parley_chat.openai_api.metering import Meters
 from parley_chat.providers import ProviderClients
 from parley_chat.routes import admin, chats, health, keys, models, v1
 from parley_chat.runs import RunManager
@@ -38,6 +39,7 @@ from parley_chat.storage import (
     ChatQueries,
     FinalSaves,
     LeaseQueries,
+    LedgerQueries,
     OutboxQueries,
     context_budget,
     create_chat_db,
@@ -47,6 +49,7 @@ from parley_chat.storage import (
     warm_up,
 )
 from parley_chat.tokens import TokenVerifier
+from parley_chat.usage import UsageRefused
 
 log = structlog.get_logger("parley_chat.app")
 
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
         db = create_chat_db(settings, engine, final_saves, context_budget(settings))
         queries = ChatQueries(engine, settings.DB_SCHEMA)
         lease_queries = LeaseQueries(engine, settings.DB_SCHEMA)
+        ledger = LedgerQueries(engine, settings.DB_SCHEMA)
         clients = ProviderClients()
         jwks_http = httpx.AsyncClient(timeout=5.0) if settings.AUTH_JWKS_URL else None
         # What the feed says about users, read by the token check on every request.
@@ -143,7 +147,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
         last_use = LastUseFlusher(key_queries)
         key_verifier = KeyVerifier(key_queries, account_states, last_use)
         runs = RunManager(
-            settings, db, queries, lease_queries, final_saves, models, clients, metrics
+            settings, db, queries, lease_queries, ledger, final_saves, models, clients, metrics
         )
         try:
             if settings.MIGRATE_ON_START:
@@ -170,6 +174,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
                 accounts=accounts,
                 audit=audit,
                 runs=runs,
+                meters=Meters(settings, ledger, runs.leases.call_holds),
                 metrics=metrics,
             )
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
@@ -224,6 +229,13 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             return openai_errors.from_http_exception(exc)
         return await http_exception_handler(request, exc)
 
+    @app.exception_handler(UsageRefused)
+    async def _over_limit(request: Request, exc: UsageRefused) -> JSONResponse:
+        if openai_errors.is_v1(request):
+            return openai_errors.usage_refused(exc)
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"detail": exc.detail()}, status_code=429, headers=headers)
+
     app.add_exception_handler(openai_errors.OpenAIError, openai_errors.openai_error_handler)
     add_database_error_handlers(app, "parley_chat.app")
     app.add_exception_handler(
@@ -252,7 +264,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
             allow_origins=settings.CORS_ORIGINS,
             allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id"],
-            expose_headers=["X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After"],
             allow_credentials=False,
         )
     app.add_middleware(

@@ -78,6 +78,13 @@ class Settings(ServiceSettings):
     # The catalog id of the model that names new chats; unset (or not usable): the default.
     TITLE_MODEL: str | None = None
 
+    # Per-user limits, checked with the budgets before any model call (0: off). A refused
+    # turn or API call gets 429 RATE_LIMITED with Retry-After.
+    USER_REPLIES_IN_FLIGHT: int = Field(default=4, ge=0, le=1000)
+    USER_TURNS_PER_MINUTE: int = Field(default=30, ge=0, le=100000)
+    # The currency of the catalog's prices and of cost budgets (shown to users, never converted).
+    USAGE_CURRENCY: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
     # The model catalog (YAML; see the README). Set: the LLM_* settings above no longer make
     # a provider and model of their own. Either way the admin API adds entries to the database.
     MODELS_FILE: str | None = None

@@ -119,6 +119,13 @@ class ContextBudget:
     counter: TokenCounter
     history_tokens: int
     _run_counts: OrderedDict[str, int] = field(default_factory=OrderedDict, repr=False)
+    # What a request adds to the history: the system prompt and the reply's priming.
+    prompt_overhead: int = 0
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The most a turn can send the model: a full history window and the system prompt."""
+        return self.history_tokens + self.prompt_overhead
 
     def message_tokens(self, text: str) -> int:
         return self.counter.count(text) + MESSAGE_OVERHEAD_TOKENS
@@ -240,7 +247,8 @@ class ModelBudgets:
         )
         history = max(0, min(self.history_cap, limits.room_for_history))
         counts = self._run_counts.setdefault(counter.name, OrderedDict())
-        return ContextBudget(counter, history, _run_counts=counts)
+        overhead = limits.system + REPLY_PRIMING_TOKENS
+        return ContextBudget(counter, history, _run_counts=counts, prompt_overhead=overhead)
 
 
 # The budget of the turn being run, set by its task (runs/agent.py) and read by the history

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import httpx2 as httpx
 from openai import AsyncOpenAI
@@ -93,20 +94,37 @@ def clean_title(raw: str | None, limit: int = 80) -> str | None:
     return line[:limit].strip()
 
 
-async def generate_title(client: AsyncOpenAI, upstream_model: str, message: str) -> str | None:
-    """Ask the model for a short title; None when it fails (the caller falls back)."""
+class TokensUsed(NamedTuple):
+    input_tokens: int
+    output_tokens: int
+    estimated: bool  # the provider reported no usage: counted by us
+
+
+class TitleAnswer(NamedTuple):
+    title: str | None  # None: the caller falls back to the first words
+    used: TokensUsed | None  # None: no answer came (nothing to charge)
+
+
+async def generate_title(client: AsyncOpenAI, upstream_model: str, message: str) -> TitleAnswer:
+    """Ask the model for a short title, and what asking it used."""
+    prompt = message[:2000]
     try:
         completion = await client.with_options(timeout=20.0, max_retries=0).chat.completions.create(
             model=upstream_model,
             messages=[
                 {"role": "system", "content": TITLE_PROMPT},
-                {"role": "user", "content": message[:2000]},
+                {"role": "user", "content": prompt},
             ],
             max_tokens=24,
             stream=False,
         )
     except Exception:
-        return None
-    if not completion.choices:
-        return None
-    return clean_title(completion.choices[0].message.content)
+        return TitleAnswer(None, None)
+    raw = completion.choices[0].message.content if completion.choices else None
+    usage = completion.usage
+    if usage is not None:
+        used = TokensUsed(usage.prompt_tokens, usage.completion_tokens, estimated=False)
+    else:  # about 4 characters a token, as the ledger's other estimates
+        guess = (len(TITLE_PROMPT) + len(prompt) + 3) // 4
+        used = TokensUsed(guess, (len(raw or "") + 3) // 4, estimated=True)
+    return TitleAnswer(clean_title(raw), used)

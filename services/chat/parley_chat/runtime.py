@@ -12,6 +12,7 @@ from parley_chat.config import Settings
 from parley_chat.context_window import ModelBudgets
 from parley_chat.keys import ApiKeys, KeyVerifier
 from parley_chat.observability import Metrics
+from parley_chat.openai_api.metering import Meters
 from parley_chat.providers import ProviderClients
 from parley_chat.runs import RunManager
 from parley_chat.storage import ChatDb, ChatQueries
@@ -35,4 +36,5 @@ class Runtime:
     accounts: AccountFollower
     audit: AuditForwarder  # sends the catalog's audit events to auth
     runs: RunManager
+    meters: Meters  # /api/v1 calls' usage: admitted before the provider call, then settled
     metrics: Metrics

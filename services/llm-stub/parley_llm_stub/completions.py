@@ -111,9 +111,11 @@ class ChatCompletions:
         else:
             await self._complete(plan, completion_id, created, model, receive, send, config)
 
-    @staticmethod
-    def _usage(plan: ReplyPlan) -> dict[str, int]:
+    def _usage(self, plan: ReplyPlan) -> dict[str, int]:
+        """The reply's usage, as OpenAI reports it; summed in the stats as it is sent."""
         completion = len(plan.words)
+        self.state.prompt_tokens_reported += plan.prompt_tokens
+        self.state.completion_tokens_reported += completion
         return {
             "prompt_tokens": plan.prompt_tokens,
             "completion_tokens": completion,

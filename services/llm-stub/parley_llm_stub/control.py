@@ -76,11 +76,20 @@ async def get_requests(request: Request) -> Response:
 
 async def get_stats(request: Request) -> Response:
     state = _state(request)
-    return JSONResponse({"requests_total": state.requests_total, "in_flight": state.in_flight})
+    return JSONResponse(
+        {
+            "requests_total": state.requests_total,
+            "in_flight": state.in_flight,
+            "prompt_tokens_reported": state.prompt_tokens_reported,
+            "completion_tokens_reported": state.completion_tokens_reported,
+        }
+    )
 
 
 async def clear_requests(request: Request) -> Response:
-    _state(request).recorded.clear()
+    state = _state(request)
+    state.recorded.clear()
+    state.prompt_tokens_reported = state.completion_tokens_reported = 0
     return Response(status_code=204)
 
 

@@ -17,3 +17,6 @@ class StubState:
         self.recorded: deque[dict[str, Any]] = deque(maxlen=config.max_recorded_requests)
         self.requests_total = 0
         self.in_flight = 0  # completions being answered right now (streams, hangs included)
+        # The usage figures the stub has reported, summed (what a provider would bill).
+        self.prompt_tokens_reported = 0
+        self.completion_tokens_reported = 0

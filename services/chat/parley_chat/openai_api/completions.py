@@ -20,6 +20,7 @@ from parley_chat.context_window import (
     counter_for_model,
 )
 from parley_chat.openai_api.errors import OpenAIError, model_not_found, upstream_error
+from parley_chat.openai_api.metering import CallMeter
 from parley_chat.openai_api.schemas import (
     AssistantMessage,
     ChatCompletion,
@@ -28,7 +29,8 @@ from parley_chat.openai_api.schemas import (
     Choice,
     Usage,
 )
-from parley_chat.usage import UsageRecord, record_usage
+from parley_chat.tokens import Principal
+from parley_chat.usage import UsageRecord
 
 MAX_STOP_SEQUENCES = 4
 FINISH_REASONS = {"stop", "length", "content_filter", "tool_calls", "function_call"}
@@ -43,10 +45,11 @@ class Target(NamedTuple):
 
 
 class Caller(NamedTuple):
-    """Whose usage a call is."""
+    """Whose usage a call is, and its admitted hold, settled with what the call used."""
 
     user_id: str
     api_key_id: str | None
+    meter: CallMeter
 
 
 class Counted(NamedTuple):
@@ -134,8 +137,8 @@ def _counted(
     return Counted(estimate(target, messages, reply), estimated=True)
 
 
-def _record(caller: Caller, target: Target, counted: Counted) -> None:
-    record_usage(
+async def _record(caller: Caller, target: Target, counted: Counted) -> None:
+    await caller.meter.settle(
         UsageRecord(
             user_id=caller.user_id,
             api_key_id=caller.api_key_id,
@@ -146,6 +149,20 @@ def _record(caller: Caller, target: Target, counted: Counted) -> None:
             estimated=counted.estimated,
             source="api",
         )
+    )
+
+
+def unused(user: Principal, target: Target) -> UsageRecord:
+    """A call the provider refused before any text (counted as a call, no tokens)."""
+    return UsageRecord(
+        user_id=user.user_id,
+        api_key_id=user.api_key_id,
+        model=target.model.id,
+        provider=target.provider.id,
+        input_tokens=0,
+        output_tokens=0,
+        estimated=True,
+        source="api",
     )
 
 
@@ -179,7 +196,7 @@ async def complete(
     message = choices[0].message if choices else None
     reply = (message.content if message is not None else None) or ""
     counted = _counted(getattr(response, "usage", None), target, params["messages"], reply)
-    _record(caller, target, counted)
+    await _record(caller, target, counted)
     completion = ChatCompletion(
         id=new_id(),
         created=int(time.time()),
@@ -246,10 +263,9 @@ async def _relay(
             timeout = isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__
             code = llm.LLM_TIMEOUT if timeout else llm.LLM_ERROR
             yield _line(upstream_error(code).body())
-            _record(caller, target, Counted(estimate(target, messages, "".join(reply)), True))
             return
         counted = _counted(reported, target, messages, "".join(reply))
-        _record(caller, target, counted)
+        await _record(caller, target, counted)
         if include_usage:
             usage = counted.usage.model_dump()
             if counted.estimated:
@@ -257,6 +273,8 @@ async def _relay(
             yield _line({**head, "choices": [], "usage": usage})
         yield DONE
     finally:
+        if not caller.meter.settled:  # a failure midway or a client gone: what was relayed
+            await _record(caller, target, Counted(estimate(target, messages, "".join(reply)), True))
         await upstream.close()
 
 

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from parley_chat import llm
 from parley_chat.openai_api.schemas import OpenAIErrorBody
+from parley_chat.usage import UsageRefused
 
 PREFIX = "/api/v1/"
 
@@ -41,7 +42,10 @@ _DESCRIPTIONS = {
     403: "refused for this caller",
     404: "unknown model, or not one the caller may use (code model_not_found)",
     413: "request body too large",
-    429: "too many requests",
+    429: (
+        "a budget (code BUDGET_EXCEEDED, type insufficient_quota) or a per-user limit "
+        "(RATE_LIMITED, rate_limit_error) refused the call; Retry-After"
+    ),
     502: "the model's provider failed (type api_error)",
     503: "the provider is unavailable or overloaded, or this service is (then with Retry-After)",
 }
@@ -101,6 +105,17 @@ def upstream_error(code: str) -> OpenAIError:
     type_ = "invalid_request_error" if status == 400 else "api_error"
     message = llm.ERROR_MESSAGES.get(code, llm.ERROR_MESSAGES[llm.LLM_ERROR])
     return OpenAIError(status, message, code=_UPSTREAM_CODE.get(code, code), type_=type_)
+
+
+def usage_refused(exc: UsageRefused) -> JSONResponse:
+    """A budget or per-user limit's 429. OpenAI's SDKs retry a 429 unless told not to: a
+    budget spent until its reset is not worth retrying, a rate limit is."""
+    budget = exc.code == "BUDGET_EXCEEDED"
+    headers = {"Retry-After": str(exc.retry_after)}
+    if budget:
+        headers["x-should-retry"] = "false"
+    type_ = "insufficient_quota" if budget else "rate_limit_error"
+    return error_response(OpenAIError(429, exc.message(), code=exc.code, type_=type_), headers)
 
 
 def is_v1(request: Request) -> bool:

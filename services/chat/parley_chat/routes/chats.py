@@ -162,8 +162,13 @@ async def delete_chat(chat_id: uuid.UUID, user: CurrentUser, runtime: RuntimeDep
             409,
             413,
             422,
+            429,
             describe={
                 409: "a reply is already being generated in this chat",
+                429: (
+                    "refused before any model call: a BUDGET_EXCEEDED or RATE_LIMITED coded "
+                    "detail with the limit and retry_after (also Retry-After)"
+                ),
                 422: (
                     f"invalid request, a model this user may not use, or a {MESSAGE_TOO_LONG!r} "
                     "coded detail"
@@ -193,6 +198,7 @@ async def post_message(
         raise HTTPException(
             status.HTTP_409_CONFLICT, "a reply is already being generated in this chat"
         ) from None
+    # UsageRefused (a budget or a per-user limit): the app's handler answers 429.
     return _sse(run.follow(-1, runtime.settings.SSE_KEEPALIVE_SECONDS), runtime.metrics)
 
 

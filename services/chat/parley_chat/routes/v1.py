@@ -16,7 +16,6 @@ from parley_chat.openai_api.schemas import (
     ModelList,
     ModelObject,
 )
-from parley_chat.tokens import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["openai"])
 
@@ -34,10 +33,6 @@ _COMPLETION_200: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _caller(user: Principal) -> completions.Caller:
-    return completions.Caller(user.user_id, user.api_key_id)
-
-
 @router.get("/models", response_model=ModelList, responses=openai_responses(401, 403, 503))
 async def list_models(user: ApiCaller, runtime: RuntimeDep) -> ModelList:
     """The models the caller may use, in catalog order."""
@@ -48,7 +43,7 @@ async def list_models(user: ApiCaller, runtime: RuntimeDep) -> ModelList:
 @router.post(
     "/chat/completions",
     response_model=None,
-    responses={**_COMPLETION_200, **openai_responses(400, 401, 403, 404, 413, 502, 503)},
+    responses={**_COMPLETION_200, **openai_responses(400, 401, 403, 404, 413, 429, 502, 503)},
 )
 async def create_chat_completion(
     body: ChatCompletionRequest, user: ApiCaller, runtime: RuntimeDep
@@ -60,11 +55,19 @@ async def create_chat_completion(
     params = completions.upstream_params(body, target, messages)
     client = runtime.clients.client_for(target.provider)
     runtime.clients.retain(snapshot)
-    caller = _caller(user)
-    if body.stream:
-        include_usage = body.stream_options is not None and body.stream_options.include_usage
-        chunks = await completions.open_stream(client, target, params, caller, include_usage)
-        return StreamingResponse(chunks, media_type="text/event-stream", headers=SSE_HEADERS)
-    answer = await completions.complete(client, target, params, caller)
+    # Budgets and per-user limits, before any model call (a 429 when refused).
+    prompt = completions.estimate(target, messages, "").prompt_tokens
+    meter = await runtime.meters.admit(user, target.model, prompt, params["max_tokens"])
+    caller = completions.Caller(user.user_id, user.api_key_id, meter)
+    try:
+        if body.stream:
+            include_usage = body.stream_options is not None and body.stream_options.include_usage
+            chunks = await completions.open_stream(client, target, params, caller, include_usage)
+            return StreamingResponse(chunks, media_type="text/event-stream", headers=SSE_HEADERS)
+        answer = await completions.complete(client, target, params, caller)
+    except BaseException:
+        # Refused by the provider before any text: nothing used, the hold is freed.
+        await meter.settle(completions.unused(user, target))
+        raise
     headers = {USAGE_HEADER: "estimated"} if answer.estimated else None
     return JSONResponse(answer.completion.model_dump(), headers=headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import structlog
@@ -17,7 +18,7 @@ from parley_chat.providers import ProviderClients
 from parley_chat.runs.events import assistant_message, error_payload
 from parley_chat.runs.leases import LeaseKeeper
 from parley_chat.runs.live import LiveRun
-from parley_chat.storage import ChatQueries, FinalSaves
+from parley_chat.storage import ChatQueries, FinalSaves, LedgerQueries, ModelCall
 
 log = structlog.get_logger("parley_chat.runs")
 
@@ -36,6 +37,7 @@ class RunEndings:
         self,
         settings: Settings,
         queries: ChatQueries,
+        ledger: LedgerQueries,
         final_saves: FinalSaves,
         leases: LeaseKeeper,
         catalog: CatalogView,
@@ -45,6 +47,7 @@ class RunEndings:
     ) -> None:
         self.settings = settings
         self.queries = queries
+        self.ledger = ledger
         self.final_saves = final_saves
         self.leases = leases
         self.catalog = catalog
@@ -64,7 +67,7 @@ class RunEndings:
         message = assistant_message(run.run_id, run.text, "completed", time.time())
         run.finish("run.completed", {"run_id": run.run_id, "message": message})
         if run.untitled and self.settings.TITLE_GENERATION:
-            self.background.spawn(self._title(run.chat_id, run.content), "title")
+            self.background.spawn(self._title(run), "title")
 
     async def failed(self, run: LiveRun, code: str) -> None:
         await self._fixup(run, code)
@@ -117,7 +120,7 @@ class RunEndings:
             return None
         return TitleModel(model, snapshot.providers[model.provider_id])
 
-    async def _title(self, chat_id: str, first_message: str) -> None:
+    async def _title(self, run: LiveRun) -> None:
         # This task copied the run's context: its request is not the run's (the run's end
         # closes the run's streams, and a title's failure is not the reply's).
         llm.current_outcome.set(None)
@@ -125,8 +128,40 @@ class RunEndings:
         chosen = self.title_model()
         if chosen is not None:
             client = self.clients.client_for(chosen.provider)
-            title = await llm.generate_title(client, chosen.model.upstream, first_message)
+            started = datetime.now(UTC)
+            answer = await llm.generate_title(client, chosen.model.upstream, run.content)
+            title = answer.title
+            if answer.used is not None:
+                await self._record_title(run, chosen, answer.used, started)
         try:
-            await self.queries.set_auto_title(chat_id, title or llm.fallback_title(first_message))
+            await self.queries.set_auto_title(run.chat_id, title or llm.fallback_title(run.content))
         except Exception as exc:
-            log.warning("title_failed", chat_id=chat_id, error=type(exc).__name__)
+            log.warning("title_failed", chat_id=run.chat_id, error=type(exc).__name__)
+
+    async def _record_title(
+        self, run: LiveRun, chosen: TitleModel, used: llm.TokensUsed, started: datetime
+    ) -> None:
+        """A title is charged to the chat's user like its turn (not admitted: it is small and
+        follows a reply that was)."""
+        model = chosen.model
+        try:
+            await self.ledger.record(
+                ModelCall(
+                    user_id=run.user_id,
+                    groups=run.groups,
+                    model=model.id,
+                    provider=model.provider_id,
+                    kind="title",
+                    source=run.source,
+                    api_key_id=run.api_key_id,
+                    run_id=run.run_id,
+                    input_tokens=used.input_tokens,
+                    output_tokens=used.output_tokens,
+                    estimated=used.estimated,
+                    input_price=model.input_price_per_million,
+                    output_price=model.output_price_per_million,
+                    started_at=started,
+                )
+            )
+        except Exception as exc:
+            log.warning("title_usage_not_recorded", run_id=run.run_id, error=type(exc).__name__)

@@ -13,7 +13,13 @@ from parley_common.background import BackgroundWork
 
 from parley_chat.config import Settings
 from parley_chat.runs.live import LiveRun
-from parley_chat.storage import FinalSaves, LeaseAttempt, LeaseQueries, TurnModelChoice
+from parley_chat.storage import (
+    FinalSaves,
+    LeaseAttempt,
+    LeaseQueries,
+    TurnAdmission,
+    TurnModelChoice,
+)
 from parley_chat.storage.schema import CANCEL_CHANNEL
 
 log = structlog.get_logger("parley_chat.runs")
@@ -42,6 +48,8 @@ class LeaseKeeper:
         self.cancel = cancel
         self.background = background
         self.owner = uuid.uuid4().hex
+        # Usage holds of this replica's /api/v1 calls in flight, renewed with the leases.
+        self.call_holds: set[str] = set()
         self.listening = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -69,8 +77,10 @@ class LeaseKeeper:
         run_data: str,
         now: int,
         models: TurnModelChoice,
+        admission: TurnAdmission,
     ) -> LeaseAttempt:
-        """Take the chat's lease for ``run_id`` and store its RUNNING row, in one statement."""
+        """Admit the turn's usage, take the chat's lease for ``run_id`` and store its RUNNING
+        row, in one statement."""
         return await self.queries.acquire(
             chat_id,
             user_id,
@@ -81,6 +91,7 @@ class LeaseKeeper:
             run_data=run_data,
             now=now,
             models=models,
+            admission=admission,
         )
 
     async def release(self, run_id: str) -> None:
@@ -114,10 +125,13 @@ class LeaseKeeper:
     async def beat(self) -> None:
         """Renew this replica's leases; stop runs that were cancelled elsewhere or lost theirs."""
         live = [r for r in self.runs.values() if not r.done]
-        if not live:
+        if not live and not self.call_holds:
             return
         renewed = await self.queries.renew(
-            self.owner, [r.run_id for r in live], self.settings.RUN_LEASE_SECONDS
+            self.owner,
+            [r.run_id for r in live],
+            self.settings.RUN_LEASE_SECONDS,
+            list(self.call_holds),
         )
         for run in live:
             if run.done or run.finishing or self.final_saves.saved(run.run_id):

@@ -30,6 +30,10 @@ class LiveRun:
     outcome: str | None = None
     cancel_requested: bool = False
     untitled: bool = False
+    # Who the run's other model calls (its title) are charged to, as the turn was.
+    groups: tuple[str, ...] = ()
+    source: str = "web"
+    api_key_id: str | None = None
     task: asyncio.Task[None] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 

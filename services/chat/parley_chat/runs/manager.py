@@ -28,9 +28,16 @@ from parley_chat.runs.events import Batch, SseEvent, is_finished, lost_events, r
 from parley_chat.runs.leases import LeaseKeeper
 from parley_chat.runs.live import LiveRun
 from parley_chat.runs.models import TurnModel, TurnModels
-from parley_chat.storage import ChatDb, ChatQueries, FinalSaves, LeaseQueries
+from parley_chat.storage import (
+    ChatDb,
+    ChatQueries,
+    FinalSaves,
+    LeaseQueries,
+    LedgerQueries,
+    TurnAdmission,
+)
 from parley_chat.tokens import Principal
-from parley_chat.usage import CallSource
+from parley_chat.usage import CallSource, UsageRefused, turn_plan
 
 
 class RunManager:
@@ -42,6 +49,7 @@ class RunManager:
         db: ChatDb,
         queries: ChatQueries,
         lease_queries: LeaseQueries,
+        ledger: LedgerQueries,
         final_saves: FinalSaves,
         catalog: CatalogView,
         clients: ProviderClients,
@@ -58,7 +66,15 @@ class RunManager:
             settings, lease_queries, final_saves, self.runs, self._cancel_local, self.background
         )
         self.endings = RunEndings(
-            settings, queries, final_saves, self.leases, catalog, clients, metrics, self.background
+            settings,
+            queries,
+            ledger,
+            final_saves,
+            self.leases,
+            catalog,
+            clients,
+            metrics,
+            self.background,
         )
         self.driver = AgentDriver(settings, db, clients, self.endings, metrics)
 
@@ -97,6 +113,7 @@ class RunManager:
         statement) and start the run; raises ChatNotFound, ModelNotAllowed, MessageTooLong,
         UsageRefused or ChatBusy."""
         user_id = caller.user_id
+        settings = self.settings
         run_id = str(uuid.uuid4())
         now = int(time.time())
         pending = pending_run(run_id, chat_id, user_id, content, now)
@@ -108,17 +125,31 @@ class RunManager:
             run_data=orjson.dumps(pending.to_dict()).decode(),
             now=now,
             models=models.choice,
+            admission=TurnAdmission(
+                groups=tuple(sorted(caller.groups)),
+                plan=turn_plan(models.snapshot, models.choice.allowed, models.budgets),
+                source=source,
+                api_key_id=caller.api_key_id,
+                max_in_flight=settings.USER_REPLIES_IN_FLIGHT,
+                max_per_minute=settings.USER_TURNS_PER_MINUTE,
+            ),
         )
         if not lease.chat_found:
             raise ChatNotFound
         if not lease.model_accepted or lease.model is None:
             raise models.refusal(lease.model)
+        if lease.refusal is not None:
+            raise UsageRefused(lease.refusal, settings.USAGE_CURRENCY)
         if not lease.acquired:
+            await self.leases.queries.drop_hold(run_id)
             raise ChatBusy
         turn = models.accepted(lease.model)
         self.clients.retain(models.snapshot)
         run = LiveRun(run_id=run_id, chat_id=chat_id, user_id=user_id, content=content)
         run.untitled = lease.chat_untitled
+        run.groups = tuple(sorted(caller.groups))
+        run.source = source
+        run.api_key_id = caller.api_key_id
         run.publish(SseEvent(0, "run.started", {"run_id": run_id, "model": turn.model.id}))
         self.runs[run_id] = run
         self.metrics.runs_started.inc()

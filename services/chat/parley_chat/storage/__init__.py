@@ -33,14 +33,22 @@ from parley_chat.storage.engine import (
     model_budgets,
 )
 from parley_chat.storage.final_saves import FinalSaves
-from parley_chat.storage.leases import Lease, LeaseAttempt, LeaseQueries, TurnModelChoice
+from parley_chat.storage.leases import (
+    Lease,
+    LeaseAttempt,
+    LeaseQueries,
+    TurnAdmission,
+    TurnModelChoice,
+)
 from parley_chat.storage.schema import migrate, warm_up
+from parley_chat.storage.usage_ledger import CallAdmission, LedgerQueries, ModelCall
 
 __all__ = [
     "AccountQueries",
     "ApiKeyQueries",
     "AppliedPage",
     "AuditEntry",
+    "CallAdmission",
     "ChangeRow",
     "ChatChange",
     "ChatDb",
@@ -54,7 +62,9 @@ __all__ = [
     "Lease",
     "LeaseAttempt",
     "LeaseQueries",
+    "LedgerQueries",
     "ListCursor",
+    "ModelCall",
     "NewKey",
     "OutboxQueries",
     "Revocation",
@@ -62,6 +72,7 @@ __all__ = [
     "StoredAccount",
     "StoredFeed",
     "StoredKey",
+    "TurnAdmission",
     "TurnModelChoice",
     "context_budget",
     "create_chat_db",

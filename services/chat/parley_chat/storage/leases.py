@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from parley_chat.storage.schema import CANCEL_CHANNEL, LEASES, RUNS, SESSIONS, checked_schema
+from parley_chat.storage.schema import (
+    CANCEL_CHANNEL,
+    LEASES,
+    RUNS,
+    SESSIONS,
+    USAGE_HOLDS,
+    checked_schema,
+)
 
 
 class LeaseAttempt(NamedTuple):
@@ -20,6 +27,9 @@ class LeaseAttempt(NamedTuple):
     # chat was not found); not among the models allowed, nothing was taken or stored.
     model: str | None
     model_accepted: bool
+    # Why usage admission refused the turn (parley_admit's answer), None when admitted or
+    # not asked (no chat, model refused). Admitted but busy: the hold is the caller's to drop.
+    refusal: dict[str, Any] | None = None
 
 
 class TurnModelChoice(NamedTuple):
@@ -28,6 +38,17 @@ class TurnModelChoice(NamedTuple):
     requested: str | None  # the model the message asked for, else the chat's is used
     default: str | None  # for a chat without a model
     allowed: tuple[str, ...]  # the models the turn may run on (the user's, that fit it)
+
+
+class TurnAdmission(NamedTuple):
+    """What usage admission needs, in the lease statement (see 0006_usage.sql)."""
+
+    groups: tuple[str, ...]  # the caller's groups (group budgets)
+    plan: str  # JSON: each allowed model's worst case and prices (usage.turn_plan)
+    source: str  # "web" | "api"
+    api_key_id: str | None
+    max_in_flight: int  # USER_REPLIES_IN_FLIGHT (0: off)
+    max_per_minute: int  # USER_TURNS_PER_MINUTE (0: off)
 
 
 class Lease(NamedTuple):
@@ -42,6 +63,7 @@ class LeaseQueries:
         self.engine = engine
         schema = checked_schema(schema)
         s, r, lt = f"{schema}.{SESSIONS}", f"{schema}.{RUNS}", f"{schema}.{LEASES}"
+        holds = f"{schema}.{USAGE_HOLDS}"
         self._acquire = text(
             f"WITH owned AS (SELECT session_id, "  # noqa: S608
             "COALESCE(session_data->>'session_name', '') = '' AS untitled, "
@@ -52,9 +74,15 @@ class LeaseQueries:
             f"FROM {s} WHERE session_id = :id AND user_id = :uid), "
             "chosen AS (SELECT session_id, model FROM owned "
             "WHERE model = ANY(CAST(:allowed AS text[]))), "
+            # Usage admission (budgets, per-user limits) for the chosen model, holding its
+            # worst case: in this statement, so it costs no round trip before the first token.
+            f"admit AS (SELECT {schema}.parley_admit(:rid, :uid, CAST(:groups AS text[]), "
+            "model, CAST(:plan AS jsonb), 'turn', :source, CAST(:api_key AS uuid), :ttl, "
+            ":max_in_flight, :max_per_minute) AS refusal FROM chosen), "
             f"ins AS (INSERT INTO {lt} AS l (session_id, run_id, user_id, owner, expires_at) "
             "SELECT session_id, :rid, :uid, :owner, now() + make_interval(secs => :ttl) "
-            "FROM chosen ON CONFLICT (session_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
+            "FROM chosen WHERE EXISTS (SELECT 1 FROM admit WHERE refusal IS NULL) "
+            "ON CONFLICT (session_id) DO UPDATE SET run_id = EXCLUDED.run_id, "
             "user_id = EXCLUDED.user_id, owner = EXCLUDED.owner, "
             "expires_at = EXCLUDED.expires_at, cancel_requested = false "
             "WHERE l.expires_at < now() RETURNING 1), "
@@ -73,6 +101,7 @@ class LeaseQueries:
             "COALESCE((SELECT untitled FROM owned), false) AS chat_untitled, "
             "(SELECT model FROM owned) AS model, "
             "(SELECT count(*) FROM chosen) AS model_accepted, "
+            "(SELECT refusal FROM admit) AS refusal, "
             "(SELECT count(*) FROM run), "
             # This commit is on the way to the first token: it need not wait for the WAL
             # flush. Only a PostgreSQL crash could lose it (a lease, and a RUNNING row that the
@@ -80,8 +109,12 @@ class LeaseQueries:
             "set_config('synchronous_commit', 'off', true)"
         )
         self._release = text(f"DELETE FROM {lt} WHERE run_id = :rid")  # noqa: S608
+        self._drop_hold = text(f"DELETE FROM {holds} WHERE id = :rid")  # noqa: S608
+        # The holds of this replica's calls in flight live as long as their leases.
         self._renew = text(
-            f"UPDATE {lt} SET expires_at = now() + make_interval(secs => :ttl) "  # noqa: S608
+            f"WITH held AS (UPDATE {holds} SET expires_at = now() + "  # noqa: S608
+            "make_interval(secs => :ttl) WHERE id = ANY(:hids)) "
+            f"UPDATE {lt} SET expires_at = now() + make_interval(secs => :ttl) "
             "WHERE owner = :owner AND run_id = ANY(:rids) RETURNING run_id, cancel_requested"
         )
         self._cancel = text(
@@ -106,10 +139,17 @@ class LeaseQueries:
         run_data: str,
         now: int,
         models: TurnModelChoice,
+        admission: TurnAdmission,
     ) -> LeaseAttempt:
-        """Check ownership, choose the model, take the chat's lease and store the RUNNING
-        run, atomically."""
+        """Check ownership, choose the model, admit its usage, take the chat's lease and store
+        the RUNNING run, atomically."""
         params = {
+            "groups": list(admission.groups),
+            "plan": admission.plan,
+            "source": admission.source,
+            "api_key": admission.api_key_id,
+            "max_in_flight": admission.max_in_flight,
+            "max_per_minute": admission.max_per_minute,
             "requested": models.requested,
             "default_model": models.default,
             "allowed": list(models.allowed),
@@ -130,18 +170,26 @@ class LeaseQueries:
             chat_untitled=bool(row.chat_untitled),
             model=row.model,
             model_accepted=bool(row.model_accepted),
+            refusal=row.refusal,
         )
 
     async def release(self, run_id: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(self._release, {"rid": run_id})
 
-    async def renew(self, owner: str, run_ids: list[str], ttl: float) -> dict[str, bool]:
-        """Extend this owner's leases; run id -> cancel requested, for each lease still held."""
+    async def drop_hold(self, run_id: str) -> None:
+        """Drop the usage hold of a turn that was admitted but found its chat busy."""
         async with self.engine.begin() as conn:
-            rows = (
-                await conn.execute(self._renew, {"owner": owner, "rids": run_ids, "ttl": ttl})
-            ).fetchall()
+            await conn.execute(self._drop_hold, {"rid": run_id})
+
+    async def renew(
+        self, owner: str, run_ids: list[str], ttl: float, hold_ids: list[str] | None = None
+    ) -> dict[str, bool]:
+        """Extend this owner's leases and the usage holds of its calls in flight (the runs'
+        and ``hold_ids``); run id -> cancel requested, for each lease still held."""
+        params = {"owner": owner, "rids": run_ids, "ttl": ttl, "hids": run_ids + (hold_ids or [])}
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(self._renew, params)).fetchall()
         return {row.run_id: bool(row.cancel_requested) for row in rows}
 
     async def request_cancel(self, chat_id: str, user_id: str, run_id: str) -> bool:

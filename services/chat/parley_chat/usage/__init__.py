@@ -1,5 +1,7 @@
 """Usage governance: what each model call used, budgets and per-user limits (README)."""
 
+from parley_chat.usage.plan import call_plan, turn_plan
 from parley_chat.usage.records import CallSource, UsageRecord, record_usage
+from parley_chat.usage.refusal import UsageRefused
 
-__all__ = ["CallSource", "UsageRecord", "record_usage"]
+__all__ = ["CallSource", "UsageRecord", "UsageRefused", "call_plan", "record_usage", "turn_plan"]

@@ -78,7 +78,8 @@ CREATE INDEX IF NOT EXISTS parley_usage_holds_user ON {schema}.parley_usage_hold
 
 -- Admission: whether a call of p_user may start with model p_model; if so, its hold is stored
 -- and NULL returned, else the refusal ({code, limit, retry_after}). p_plan maps each model the
--- call may use to its worst case {"tokens", "cost", "provider", "input_price", "output_price"}.
+-- call may use to its worst case and prices: {"input", "output" (tokens), "provider",
+-- "input_price", "output_price" (per million tokens)}.
 -- Called inside the statement that takes a chat's lease (no round trip of its own). A volatile
 -- function's statements each see what committed before them, so after the locks below the
 -- sums include every hold of a call admitted before this one.
@@ -90,8 +91,12 @@ CREATE OR REPLACE FUNCTION {schema}.parley_admit(
 LANGUAGE plpgsql AS $$
 DECLARE
     plan jsonb := p_plan -> p_model;
-    worst_tokens bigint := COALESCE((plan ->> 'tokens')::bigint, 0);
-    worst_cost numeric := COALESCE((plan ->> 'cost')::numeric, 0);
+    worst_input bigint := COALESCE((plan ->> 'input')::bigint, 0);
+    worst_output bigint := COALESCE((plan ->> 'output')::bigint, 0);
+    input_price numeric := COALESCE((plan ->> 'input_price')::numeric, 0);
+    output_price numeric := COALESCE((plan ->> 'output_price')::numeric, 0);
+    worst_tokens bigint := worst_input + worst_output;
+    worst_cost numeric := (worst_input * input_price + worst_output * output_price) / 1000000;
     today date := (now() AT TIME ZONE 'UTC')::date;
     lock_key text;
     b record;
@@ -199,9 +204,7 @@ BEGIN
         api_key_id, tokens, cost, input_price, output_price, expires_at)
     VALUES (p_hold_id, p_user, COALESCE(p_groups, '{}'), p_model,
         COALESCE(plan ->> 'provider', ''), p_kind, p_source, p_api_key, worst_tokens,
-        worst_cost, COALESCE((plan ->> 'input_price')::numeric, 0),
-        COALESCE((plan ->> 'output_price')::numeric, 0),
-        now() + make_interval(secs => p_ttl));
+        worst_cost, input_price, output_price, now() + make_interval(secs => p_ttl));
     RETURN NULL;
 END
 $$;
