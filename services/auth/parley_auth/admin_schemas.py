@@ -98,12 +98,12 @@ class AuditPage(BaseModel):
 
 class InternalAuditEvent(BaseModel):
     """An event chat forwards from its outbox (catalog changes through its admin API, API keys
-    created or revoked)."""
+    created or revoked, usage budgets set or deleted)."""
 
-    kind: str = Field(pattern=r"^(catalog|apikey)\.[a-z_.]{1,55}$", max_length=64)
+    kind: str = Field(pattern=r"^(catalog|apikey|budget)\.[a-z_.]{1,55}$", max_length=64)
     actor_id: uuid.UUID | None
     actor_email: Text | None = Field(default=None, max_length=320)
-    target_type: Literal["provider", "model", "api_key"]
+    target_type: Literal["provider", "model", "api_key", "budget"]
     target_id: Text = Field(max_length=200)
     target_label: Text | None = Field(default=None, max_length=320)
     client_ip: Text | None = Field(default=None, max_length=64)

@@ -126,6 +126,31 @@ async def test_chat_forwards_api_key_events(make_auth: AuthFactory) -> None:
         assert events[0]["target_label"] == "laptop (pk-parley-abcdefgh)"
 
 
+async def test_chat_forwards_budget_events(make_auth: AuthFactory) -> None:
+    """A usage budget set or deleted by an admin in chat is in the log under ``budget.``."""
+    async with make_auth(SERVICE_TOKEN=SERVICE_TOKEN) as auth:
+        _, admin = await auth.admin("admin@example.com")
+        budget_id = "5d0c4f3a-0000-4000-8000-00000000000b"
+        for kind in ("budget.set", "budget.deleted"):
+            sent = await post_event(
+                auth,
+                SERVICE_TOKEN,
+                kind=kind,
+                target_type="budget",
+                target_id=budget_id,
+                target_label="group engineering / month",
+                detail={"scope": "group", "scope_id": "engineering", "period": "month"},
+            )
+            assert sent.status_code == 204, sent.text
+        for bad in ({"kind": "budgets.set"}, {"target_type": "quota"}):
+            assert (await post_event(auth, SERVICE_TOKEN, **bad)).status_code == 422, bad
+        answer = await auth.client.get(AUDIT, params={"kind": "budget."}, headers=bearer(admin))
+        events = answer.json()["items"]
+        assert sorted(e["kind"] for e in events) == ["budget.deleted", "budget.set"]
+        assert {(e["target_type"], e["target_id"]) for e in events} == {("budget", budget_id)}
+        assert events[0]["target_label"] == "group engineering / month"
+
+
 async def test_a_forwarded_event_without_an_email_names_the_admin_by_address(
     make_auth: AuthFactory,
 ) -> None:

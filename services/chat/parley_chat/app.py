@@ -30,7 +30,7 @@ from parley_chat.observability import Metrics, configure_logging
 from parley_chat.openai_api import errors as openai_errors
 from parley_chat.openai_api.metering import Meters
 from parley_chat.providers import ProviderClients
-from parley_chat.routes import admin, chats, health, keys, models, v1
+from parley_chat.routes import admin, chats, health, keys, models, usage, v1
 from parley_chat.runs import RunManager
 from parley_chat.runtime import Runtime
 from parley_chat.storage import (
@@ -48,8 +48,12 @@ from parley_chat.storage import (
     model_budgets,
     warm_up,
 )
+from parley_chat.storage.budgets import BudgetQueries
+from parley_chat.storage.usage_reports import UsageReportQueries
 from parley_chat.tokens import TokenVerifier
 from parley_chat.usage import UsageRefused
+from parley_chat.usage.budgets import BudgetAdmin
+from parley_chat.usage.reports import UsageReports
 
 log = structlog.get_logger("parley_chat.app")
 
@@ -149,6 +153,10 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
         runs = RunManager(
             settings, db, queries, lease_queries, ledger, final_saves, models, clients, metrics
         )
+        budget_queries = BudgetQueries(engine, settings.DB_SCHEMA, audit.outbox)
+        usage_reports = UsageReports(
+            settings, UsageReportQueries(engine, settings.DB_SCHEMA), budget_queries
+        )
         try:
             if settings.MIGRATE_ON_START:
                 await migrate(db)
@@ -176,6 +184,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
                 runs=runs,
                 meters=Meters(settings, ledger, runs.leases.call_holds),
                 metrics=metrics,
+                usage=usage_reports,
+                budget_admin=BudgetAdmin(budget_queries, audit.wake),
             )
             log.info("chat_started", env=settings.ENV, replica=runs.owner)
             yield
@@ -208,6 +218,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
     app.include_router(admin.router)
     app.include_router(keys.router)
     app.include_router(keys.admin_router)
+    app.include_router(usage.router)
+    app.include_router(usage.admin_router)
     app.include_router(v1.router)
     openai_errors.document_400_not_422(app)
 
@@ -262,9 +274,9 @@ def create_app(settings: Settings | None = None, catalog: CatalogView | None = N
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.CORS_ORIGINS,
-            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id"],
-            expose_headers=["X-Request-Id", "Retry-After"],
+            expose_headers=["X-Request-Id", "Retry-After", "Content-Disposition"],
             allow_credentials=False,
         )
     app.add_middleware(

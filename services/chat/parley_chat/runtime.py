@@ -17,6 +17,8 @@ from parley_chat.providers import ProviderClients
 from parley_chat.runs import RunManager
 from parley_chat.storage import ChatDb, ChatQueries
 from parley_chat.tokens import TokenVerifier
+from parley_chat.usage.budgets import BudgetAdmin
+from parley_chat.usage.reports import UsageReports
 
 
 @dataclass
@@ -38,3 +40,5 @@ class Runtime:
     runs: RunManager
     meters: Meters  # /api/v1 calls' usage: admitted before the provider call, then settled
     metrics: Metrics
+    usage: UsageReports  # what users and admins read of the usage ledger and budgets
+    budget_admin: BudgetAdmin  # admins' budget changes (audited)

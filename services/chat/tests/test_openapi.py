@@ -63,6 +63,7 @@ def test_every_route_with_a_body_declares_the_body_limit_and_validation(
         "POST /api/admin/models",
         "PATCH /api/admin/models/{model_id}",
         "POST /api/keys",
+        "PUT /api/admin/budgets",
     }
     assert_bodies_declare_limit_and_validation(documented, expected)
 
@@ -71,7 +72,7 @@ def test_every_authenticated_route_declares_401_with_its_challenge(
     documented: list[Operation],
 ) -> None:
     authenticated = [op for op in documented if {get_current_user, get_api_caller} & set(op.calls)]
-    assert len(authenticated) == 25
+    assert len(authenticated) == 30
     for op in authenticated:
         assert "401" in op.statuses, op.label
         assert "WWW-Authenticate" in op.doc["responses"]["401"]["headers"], op.label
@@ -83,7 +84,7 @@ def test_every_authenticated_route_declares_401_with_its_challenge(
 
 def test_the_admin_routes_are_for_admins_only(documented: list[Operation]) -> None:
     admin_routes = [op for op in documented if op.label.split(" ")[1].startswith("/api/admin/")]
-    assert len(admin_routes) == 12
+    assert len(admin_routes) == 16
     for op in admin_routes:
         assert get_admin in op.calls, op.label
         assert "403" in op.statuses, op.label
@@ -111,7 +112,11 @@ def test_the_routes_that_find_or_conflict_declare_it(documented: list[Operation]
     assert {"404", "409"} <= by_label["POST /api/chats/{chat_id}/runs/{run_id}/cancel"].statuses
     assert "404" in by_label["GET /api/chats/{chat_id}/runs/{run_id}/events"].statuses
     assert "409" in by_label["POST /api/keys"].statuses  # too many keys
-    for label in ("DELETE /api/keys/{key_id}", "DELETE /api/admin/keys/{key_id}"):
+    for label in (
+        "DELETE /api/keys/{key_id}",
+        "DELETE /api/admin/keys/{key_id}",
+        "DELETE /api/admin/budgets/{budget_id}",
+    ):
         assert "404" in by_label[label].statuses
 
 

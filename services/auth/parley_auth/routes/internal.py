@@ -72,8 +72,9 @@ async def account_changes(
     responses=responses(404, 413, 422),
 )
 async def forwarded_audit_event(body: InternalAuditEvent, session: SessionDep) -> Response:
-    """Store one audit event from chat (``kind`` catalog.* or apikey.*). Chat's outbox sends
-    each event until it gets this 204: an answer lost on the way means it is stored twice."""
+    """Store one audit event from chat (``kind`` catalog.*, apikey.* or budget.*). Chat's
+    outbox sends each event until it gets this 204: an answer lost on the way means it is
+    stored twice."""
     if body.at.tzinfo is None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail="at needs a time zone (RFC 3339)"
