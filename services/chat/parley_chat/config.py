@@ -100,12 +100,6 @@ class Settings(ServiceSettings):
     # their choice; api_key_env names must end in _API_KEY for the same reason.
     CATALOG_KEY_FILES_DIR: str | None = None
 
-    # Per-user limits on model calls (web turns and /api/v1 alike); 0 turns a limit off.
-    USER_REPLIES_IN_FLIGHT: int = Field(default=4, ge=0)
-    USER_TURNS_PER_MINUTE: int = Field(default=30, ge=0)
-    # The currency of the catalog's prices, hence of every cost and cost budget (ISO 4217).
-    USAGE_CURRENCY: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-
     # A reply's final save is retried this long through a database outage (restart, failover)
     # before the reply is reported as not stored; the client waits for its end meanwhile.
     FINAL_SAVE_RETRY_SECONDS: float = Field(default=10.0, ge=0, le=60)
