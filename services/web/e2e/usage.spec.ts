@@ -1,8 +1,9 @@
 /**
- * Usage governance end to end: a chat turn shows on the user's /usage page; a user an admin
- * gave a budget their use has spent is refused in the composer, in words, with the reset time,
- * keeping what they typed; the admin sets a budget on /admin/usage by the user's email, sees
- * the user's row in the usage table and downloads it as CSV.
+ * Usage governance end to end: a chat turn shows on the user's /usage page; a user with nothing
+ * left of a budget is told so over the composer, and one whose budget is used up is refused in
+ * the composer, in words, with the reset time, keeping what they typed; the admin sets a budget
+ * on /admin/usage by the user's email, sees the user's row in the usage table and downloads it
+ * as CSV.
  */
 import { readFileSync } from "node:fs";
 
@@ -106,9 +107,14 @@ test("a user over budget is told so in the composer, with the reset time, and ke
   expect(probe.headers()["retry-after"]).toBeTruthy();
   const refused = (await probe.json()) as { detail: { code: string; limit: { needed: number } } };
   expect(refused.detail.code).toBe("BUDGET_EXCEEDED");
-  await setUserBudget(request, admin, user, refused.detail.limit.needed);
-
+  // Nothing of that budget is left: the composer says so before anything is sent.
   await page.goto("/chats");
+  await expect(page.getByTestId("usage-low")).toContainText(/No tokens left today, resets at .+\./);
+  await screenshot(page, "usage-low");
+
+  await setUserBudget(request, admin, user, refused.detail.limit.needed);
+  await page.reload();
+  await expect(page.getByText("How can I help today?")).toBeVisible();
   const text = "Please summarise the meeting notes";
   await send(page, text);
   const alert = page.getByRole("alert").filter({ hasText: "Not sent: budget used up" });
