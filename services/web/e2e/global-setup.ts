@@ -191,6 +191,9 @@ export default async function globalSetup() {
       // Chat reads auth's account changes (roles, groups, deactivation) this often; the
       // shipped 10 s keeps the promised minute too, but the suite need not wait that long.
       ACCOUNT_CHANGES_POLL_SECONDS: "2",
+      // lists.spec.ts makes 120 turns of one user through the API within a minute or two; the
+      // shipped 30 messages a minute would refuse most (usage.spec.ts reads this figure).
+      USER_TURNS_PER_MINUTE: "1000",
       OIDC_PROVIDERS: provider.providers,
     },
   });

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly retryAfter: number | null = null,
+    /** The body's `detail` when it is an object (chat's usage refusals carry their limit in it). */
+    readonly detail: unknown = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -69,6 +71,12 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
     // Gateways answer some errors (429, 502) with plain text.
   }
   if (response.status === 429) {
+    // Chat's usage refusals say why in a sentence of their own, with the limit that refused.
+    const refusal = detail as { code?: unknown; message?: unknown; retry_after?: unknown } | null;
+    if (refusal && typeof refusal === "object" && typeof refusal.code === "string" && typeof refusal.message === "string") {
+      const wait = retryAfter ?? (typeof refusal.retry_after === "number" ? parseRetryAfter(String(refusal.retry_after)) : null);
+      return new ApiError(429, refusal.code, refusal.message, wait, detail);
+    }
     // LOGIN_TOO_MANY_ATTEMPTS, RATE_LIMITED, or the gateway's plain-text answer: all say wait.
     const code = typeof detail === "string" ? detail : "TOO_MANY_REQUESTS";
     return new ApiError(429, code, tooManyAttempts(retryAfter), retryAfter);

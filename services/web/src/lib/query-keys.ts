@@ -3,6 +3,7 @@
  * side fills and the other never reads.
  */
 import type { AuditFilters } from "./admin/types";
+import type { UsageQuery } from "./usage/types";
 
 export const queryKeys = {
   /** The sidebar's chat list (an infinite query of `ChatPage`s). */
@@ -16,6 +17,11 @@ export const queryKeys = {
   models: () => ["models"] as const,
   /** The signed-in user's API keys (`GET /api/keys`). */
   apiKeys: () => ["api-keys"] as const,
+  /**
+   * The signed-in user's usage report (`GET /api/usage`): the /usage page and the composer's
+   * low-budget notice read it; refetched after each reply.
+   */
+  usage: () => ["usage"] as const,
   /**
    * The admin console's data, all under ["admin"] so one invalidation can refresh the console;
    * none of it is kept for a member (the session's end clears the whole cache).
@@ -42,5 +48,11 @@ export const queryKeys = {
     allApiKeys: () => ["admin", "api-keys"] as const,
     /** API keys, only this user's when `userId` is not empty (an infinite query of `Page<AdminApiKey>`). */
     apiKeys: (userId: string) => ["admin", "api-keys", userId.trim()] as const,
+    /** Chat's budgets with their usage (`GET /api/admin/budgets`). */
+    budgets: () => ["admin", "budgets"] as const,
+    /** Usage totals grouped and ranged as asked (`GET /api/admin/usage`). */
+    usage: (query: UsageQuery) => ["admin", "usage", query] as const,
+    /** A user as auth's console knows them (the usage table's emails). */
+    user: (userId: string) => ["admin", "users", "one", userId] as const,
   },
 };

@@ -19,6 +19,8 @@ export function refreshAfterReply(
   dismiss: (chatId: string) => void,
   wait: (fn: () => void, ms: number) => unknown = setTimeout,
 ): void {
+  // What the user has used and has left changed (or, for a refusal, is worth reading again).
+  void queryClient.invalidateQueries({ queryKey: queryKeys.usage() });
   // A message refused before any run started stays on screen with its error and Retry.
   if (!reply.runId) return;
   const chat = queryKeys.chat(reply.chatId);

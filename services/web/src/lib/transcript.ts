@@ -90,6 +90,8 @@ function withReplyMessages(messages: ChatMessage[], reply: LiveReply): ChatMessa
 export function transcriptRows(messages: ChatMessage[], reply: LiveReply | undefined, lastFailure?: string): Row[] {
   if (!reply) return storedRows(messages, lastFailure);
   const active = isActive(reply);
+  // Refused for usage: the composer says why and keeps the text to send later; nothing to draw.
+  if (!active && !reply.runId && reply.error?.refusal) return storedRows(messages, lastFailure);
   // A run that ended is stored: shown as the stored chat will show it once refetched.
   if (!active && reply.runId) return storedRows(withReplyMessages(messages, reply), lastFailure);
   // While we follow a reply ourselves, a half-written one the server may list is ours to draw.

@@ -44,14 +44,15 @@ function setup(title: string | null = null) {
 }
 
 describe("refreshAfterReply", () => {
-  it("shows the finished reply at once, forgets the live one and refetches the chat and the list", () => {
+  it("shows the finished reply at once, forgets the live one and refetches the chat, the list and the usage", () => {
     const { queryClient, invalidated, dismissed, run } = setup();
     run(finished());
     const chat = newestPage(queryClient.getQueryData<ChatPages>(queryKeys.chat("c1")))!;
     expect(chat.active_run_id).toBeNull();
     expect(chat.messages.map((m) => `${m.role}:${m.content}`)).toEqual(["user:Hi", "assistant:Hello"]);
     expect(dismissed).toEqual(["c1"]);
-    expect(invalidated).toEqual([JSON.stringify(["chat", "c1"]), JSON.stringify(["chats"])]);
+    // The usage too: the composer's low-budget notice reads it.
+    expect(invalidated).toEqual([JSON.stringify(["usage"]), JSON.stringify(["chat", "c1"]), JSON.stringify(["chats"])]);
   });
 
   it("puts the finished reply in the newest page only, and keeps the older pages loaded", () => {
@@ -95,7 +96,8 @@ describe("refreshAfterReply", () => {
     run(finished({ runId: null, outcome: "error", error: { code: "RUN_IN_PROGRESS", message: "busy" } }));
     expect(newestPage(queryClient.getQueryData<ChatPages>(queryKeys.chat("c1")))!.messages).toEqual([]);
     expect(dismissed).toEqual([]);
-    expect(invalidated).toEqual([]);
+    // Only the usage is read again (a refusal for a budget changes what the notice says).
+    expect(invalidated).toEqual([JSON.stringify(["usage"])]);
     expect(timers).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ const SECTIONS = [
   { href: "/admin/groups", label: "Groups" },
   { href: "/admin/models", label: "Models" },
   { href: "/admin/keys", label: "API keys" },
+  { href: "/admin/usage", label: "Usage" },
   { href: "/admin/registration", label: "Registration" },
   { href: "/admin/audit", label: "Audit" },
 ];

@@ -1,6 +1,6 @@
 "use client";
 
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertCircle, Loader2, Menu, MessagesSquare } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -12,6 +12,7 @@ import { MessageList } from "@/components/chat/message-list";
 import { ModelPicker } from "@/components/chat/model-picker";
 import { useChatModel } from "@/components/chat/use-chat-model";
 import { Sidebar } from "@/components/chat/sidebar";
+import { UsageNotice } from "@/components/chat/usage-notice";
 import { VerifyEmailBanner } from "@/components/chat/verify-email-banner";
 import { useReplies } from "@/components/providers";
 import { Alert, AlertDescription } from "@/components/ui/alert";
@@ -24,6 +25,7 @@ import { queryKeys } from "@/lib/query-keys";
 import { isActive } from "@/lib/replies/store";
 import { transcriptRows } from "@/lib/transcript";
 import type { ChatDetail } from "@/lib/types";
+import { fetchUsage } from "@/lib/usage/client";
 
 export function ChatView({ chatId }: { chatId: string | null }) {
   const session = useAuthSession();
@@ -37,6 +39,10 @@ export function ChatView({ chatId }: { chatId: string | null }) {
   useSyncExternalStore(replies.subscribe, replies.getVersion, () => 0);
   const reply = chatId ? replies.get(chatId) : undefined;
   const running = isActive(reply);
+  // Read on load and again after each reply (refreshAfterReply): the low-budget notice.
+  const usage = useQuery({ queryKey: queryKeys.usage(), queryFn: () => fetchUsage(api), staleTime: 60_000 });
+  // Refused for usage before any run began: said over the composer, the text put back in it.
+  const refused = reply && !running && !reply.runId ? (reply.error?.refusal ?? null) : null;
 
   // Newest page first; scrolling to the top fetches the page before (see MessageList).
   const detail = useInfiniteQuery<ChatDetail, Error, ChatPages, ReturnType<typeof queryKeys.chat>, string | null>({
@@ -194,6 +200,8 @@ export function ChatView({ chatId }: { chatId: string | null }) {
           stopping={!!reply?.stopping}
           onSend={send}
           onStop={() => chatId && void replies.stop(chatId)}
+          restore={refused && reply ? { key: reply.userCreatedAt, text: reply.userContent } : null}
+          notice={<UsageNotice refusal={refused} usage={usage.data} onDismiss={() => chatId && replies.dismiss(chatId)} />}
         />
       )}
     </div>

@@ -7,19 +7,36 @@ import { Button } from "@/components/ui/button";
 import { Textarea } from "@/components/ui/textarea";
 import { MESSAGE_MAX_LENGTH } from "@/lib/validation";
 
+/** Text to put back in the composer once (a message the server refused); `key` tells one from the next. */
+export interface Draft {
+  key: string;
+  text: string;
+}
+
 interface ComposerProps {
   running: boolean;
   stopping: boolean;
   onSend: (content: string) => Promise<boolean> | boolean;
   onStop: () => void;
+  /** Put back when it changes, unless something else has been typed meanwhile. */
+  restore?: Draft | null;
+  /** Shown over the input: a refusal, or how much of the budget is left. */
+  notice?: React.ReactNode;
 }
 
 /** Enter sends, Shift+Enter adds a line; nothing empty or over the limit is sent. */
 export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function Composer(
-  { running, stopping, onSend, onStop },
+  { running, stopping, onSend, onStop, restore = null, notice },
   ref,
 ) {
-  const [value, setValue] = useState("");
+  const [value, setValue] = useState(restore?.text ?? "");
+  const [restored, setRestored] = useState(restore?.key ?? null);
+  if (restore && restore.key !== restored) {
+    // A message the server refused after the composer had been cleared for it: the user's
+    // text comes back, to send later (React's way to adjust state when a prop changes).
+    setRestored(restore.key);
+    if (!value.trim()) setValue(restore.text);
+  }
   const hintId = useId();
   const tooLong = value.length > MESSAGE_MAX_LENGTH;
   const canSend = !running && value.trim().length > 0 && !tooLong;
@@ -40,6 +57,7 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function 
         void submit();
       }}
     >
+      {notice}
       <div className="relative rounded-2xl border bg-background shadow-sm focus-within:ring-[3px] focus-within:ring-ring/40">
         <label htmlFor="composer" className="sr-only">
           Message

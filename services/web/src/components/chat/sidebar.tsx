@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
-import { Loader2, LogOut, MoreHorizontal, Pencil, Settings, ShieldCheck, SquarePen, Trash2 } from "lucide-react";
+import { ChartColumn, Loader2, LogOut, MoreHorizontal, Pencil, Settings, ShieldCheck, SquarePen, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -290,6 +290,11 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
             </Link>
           </Button>
         )}
+        <Button asChild variant="ghost" size="icon-sm">
+          <Link href="/usage" aria-label="Usage" title="Usage" onClick={onNavigate}>
+            <ChartColumn aria-hidden />
+          </Link>
+        </Button>
         <Button asChild variant="ghost" size="icon-sm">
           <Link href="/settings" aria-label="Settings" title="Settings" onClick={onNavigate}>
             <Settings aria-hidden />

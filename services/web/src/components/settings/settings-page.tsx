@@ -11,10 +11,11 @@ import { ChangeEmail } from "@/components/settings/change-email";
 import { ChangePassword } from "@/components/settings/change-password";
 import { DeleteAccount } from "@/components/settings/delete-account";
 import { LogOutEverywhere } from "@/components/settings/log-out-everywhere";
+import { UsageLink } from "@/components/settings/usage-link";
 import { useLoginOptions } from "@/components/sso-buttons";
 import { Button } from "@/components/ui/button";
 
-/** /settings: the account's email and its state, password, email, API keys, sessions, deletion. */
+/** /settings: the account's email and its state, password, email, usage, API keys, sessions, deletion. */
 export function SettingsPage() {
   const { state } = useAuth();
   const account = useAccount();
@@ -47,6 +48,7 @@ export function SettingsPage() {
             <ChangeEmail email={user.email} />
           </>
         )}
+        <UsageLink />
         <ApiKeysLink />
         <LogOutEverywhere />
         <DeleteAccount />

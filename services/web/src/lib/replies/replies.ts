@@ -7,6 +7,7 @@
 import type { ApiClient } from "../api";
 import { ApiError, describeError } from "../errors";
 import { isModelRefusal, MODEL_UNAVAILABLE, modelRefusal } from "../models";
+import { usageRefusal } from "../usage/refusal";
 import { isActive, newReply, ReplyStore, type Reply } from "./store";
 import { placeDelta, ReplyStream } from "./stream";
 
@@ -22,9 +23,14 @@ export interface RepliesOptions {
 
 const MAX_RECONNECTS = 3;
 
-/** A message refused before any run started, in words; `MODEL_UNAVAILABLE` for a refused model. */
-function refusal(error: unknown): { code: string; message: string } {
+/**
+ * A message refused before any run started, in words; `MODEL_UNAVAILABLE` for a refused model,
+ * the limit and when to retry for a usage refusal.
+ */
+function refusal(error: unknown): NonNullable<Reply["error"]> {
   if (isModelRefusal(error)) return { code: MODEL_UNAVAILABLE, message: modelRefusal(error) };
+  const usage = usageRefusal(error);
+  if (usage) return { code: usage.code, message: usage.message, refusal: usage };
   if (error instanceof ApiError && error.status === 409) {
     return { code: error.code, message: "A reply is still being written in this chat. Wait for it or stop it first." };
   }

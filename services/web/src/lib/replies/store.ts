@@ -4,6 +4,7 @@
  * only holds state and tells subscribers; `replies.ts` drives it.
  */
 import type { ChatMessage } from "../types";
+import type { UsageRefusal } from "../usage/refusal";
 
 export type ReplyOutcome = "completed" | "cancelled" | "error";
 
@@ -19,7 +20,8 @@ export interface Reply {
   text: string;
   phase: "sending" | "streaming" | "reconnecting" | "finished";
   outcome: ReplyOutcome | null;
-  error: { code: string; message: string } | null;
+  /** Why it failed; `refusal` when chat refused the message for usage (a budget, a rate limit). */
+  error: { code: string; message: string; refusal?: UsageRefusal } | null;
   stopping: boolean;
   /** Set after a reconnect: the next delta may overlap what we have (see placeDelta). */
   resync: boolean;
