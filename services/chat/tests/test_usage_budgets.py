@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -177,3 +178,42 @@ async def test_an_expired_hold_of_a_crashed_replica_stops_counting(
         assert (await post_turn(chat.http, erin.headers, chat_id, "hi")).status_code == 200
         assert len(await wait_for(db_url, erin.id, 1)) == 1
         assert ledger(db_url, erin.id)[0]["kind"] == "turn"
+
+
+async def test_a_cost_budget_prices_the_worst_case_and_the_ledger_with_the_catalogs_prices(
+    make_settings: Any, signing_key: Key, stub: LlmStub, db_url: str
+) -> None:
+    async with running_chat(make_settings(**QUIET), signing_key) as chat:
+        admin = {"Authorization": f"Bearer {signing_key.token(None, role='admin')}"}
+        provider = {"id": "priced", "kind": "vllm", "base_url": stub.base_url}
+        model = {
+            "id": "priced-model",
+            "provider": "priced",
+            "context_tokens": 8192,
+            "max_output_tokens": 512,
+            "input_price_per_million": 3,
+            "output_price_per_million": 15,
+        }
+        for kind, body in (("providers", provider), ("models", model)):
+            created = await chat.http.post(f"/api/admin/{kind}", json=body, headers=admin)
+            assert created.status_code == 201, created.text
+        frank = chat.user("frank")
+        set_budget(db_url, "user", frank.id, "month", max_cost=Decimal("0.000001"))
+        chat_id = (
+            await chat.http.post(
+                "/api/chats", json={"model": "priced-model"}, headers=frank.headers
+            )
+        ).json()["id"]
+        refused = await post_turn(chat.http, frank.headers, chat_id, "hello")
+        limit = refused.json()["detail"]["limit"]
+        assert refused.status_code == 429 and limit["unit"] == "cost" and limit["period"] == "month"
+        needed = Decimal(str(limit["needed"]))
+        assert "monthly cost budget" in refused.json()["detail"]["message"]
+        # Room for exactly one worst case: the first turn runs, what it cost leaves too little.
+        set_budget(db_url, "user", frank.id, "month", max_cost=needed + Decimal("0.000001"))
+        assert (await post_turn(chat.http, frank.headers, chat_id, "hello")).status_code == 200
+        (row,) = await wait_for(db_url, frank.id, 1)
+        expected = (row["input_tokens"] * 3 + row["output_tokens"] * 15) / Decimal(1_000_000)
+        assert row["cost"] == expected > 0
+        again = await post_turn(chat.http, frank.headers, chat_id, "again")
+        assert again.status_code == 429 and again.json()["detail"]["limit"]["unit"] == "cost"
