@@ -1,8 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Loader2, Plus } from "lucide-react";
-import Link from "next/link";
+import { Loader2, Plus } from "lucide-react";
 import { useMemo, useState } from "react";
 
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
@@ -10,6 +9,7 @@ import { KeyTable } from "@/components/api-key-table";
 import { useAuth, useAuthSession } from "@/components/auth-provider";
 import { FormAlert } from "@/components/form-alert";
 import { FormField } from "@/components/form-field";
+import { PageShell } from "@/components/page-shell";
 import { ApiUsage } from "@/components/settings/api-usage";
 import { NewKeyDialog } from "@/components/settings/new-key-dialog";
 import { SettingsCard } from "@/components/settings/settings-card";
@@ -90,37 +90,26 @@ export function ApiKeysPage() {
   if (state.status !== "authenticated") return null; // RequireAuth shows the spinner meanwhile
   const model = models.data?.default_model ?? models.data?.items[0]?.id ?? null;
   return (
-    <div className="min-h-dvh bg-muted/40">
-      <header className="sticky top-0 z-10 flex h-14 items-center gap-2 border-b bg-background px-3 sm:px-4">
-        <Button asChild variant="ghost" size="sm">
-          <Link href="/settings">
-            <ArrowLeft aria-hidden />
-            Back to settings
-          </Link>
-        </Button>
-      </header>
-      <main className="mx-auto grid w-full max-w-4xl gap-6 px-4 py-8">
-        <h1 className="text-2xl font-semibold tracking-tight">API keys</h1>
-        <SettingsCard
-          id="api-keys"
-          title="Your keys"
-          description="A key lets a program use Parley's models as you, through the OpenAI-compatible API. It cannot sign in or change your account. Revoked keys stay listed for 30 days."
-        >
-          <div className="grid gap-4">
-            <CreateKey keys={keys} onCreated={setCreated} />
-            {list.isPending ? (
-              <p role="status" className="text-sm text-muted-foreground">Loading keys…</p>
-            ) : list.isError ? (
-              <p role="alert" className="text-sm text-destructive">{describeAdminError(list.error)}</p>
-            ) : list.data.length === 0 ? (
-              <p role="status" className="text-sm text-muted-foreground">No keys yet.</p>
-            ) : (
-              <KeyTable items={list.data} onRevoke={setRevoking} rowTestId="api-key-row" />
-            )}
-          </div>
-        </SettingsCard>
-        <ApiUsage model={model} />
-      </main>
+    <PageShell title="API keys" back={{ href: "/settings", label: "Back to settings" }} className="max-w-4xl">
+      <SettingsCard
+        id="api-keys"
+        title="Your keys"
+        description="A key lets a program use Parley's models as you, through the OpenAI-compatible API. It cannot sign in or change your account. Revoked keys stay listed for 30 days."
+      >
+        <div className="grid gap-4">
+          <CreateKey keys={keys} onCreated={setCreated} />
+          {list.isPending ? (
+            <p role="status" className="text-sm text-muted-foreground">Loading keys…</p>
+          ) : list.isError ? (
+            <p role="alert" className="text-sm text-destructive">{describeAdminError(list.error)}</p>
+          ) : list.data.length === 0 ? (
+            <p role="status" className="text-sm text-muted-foreground">No keys yet.</p>
+          ) : (
+            <KeyTable items={list.data} onRevoke={setRevoking} rowTestId="api-key-row" />
+          )}
+        </div>
+      </SettingsCard>
+      <ApiUsage model={model} />
       <NewKeyDialog created={created} onClose={() => setCreated(null)} />
       <ConfirmDialog
         open={revoking !== null}
@@ -134,6 +123,6 @@ export function ApiKeysPage() {
           await queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() });
         }}
       />
-    </div>
+    </PageShell>
   );
 }

@@ -1,15 +1,13 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { ArrowLeft } from "lucide-react";
-import Link from "next/link";
 
+import { PageShell } from "@/components/page-shell";
 import { useAuth, useAuthSession } from "@/components/auth-provider";
 import { SettingsCard } from "@/components/settings/settings-card";
 import { BudgetCard } from "@/components/usage/budget-card";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { useNow } from "@/components/use-now";
-import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { describeError } from "@/lib/errors";
 import { modelName } from "@/lib/models";
@@ -133,25 +131,14 @@ export function UsagePage() {
 
   if (state.status !== "authenticated") return null; // RequireAuth shows the spinner meanwhile
   return (
-    <div className="min-h-dvh bg-muted/40">
-      <header className="sticky top-0 z-10 flex h-14 items-center gap-2 border-b bg-background px-3 sm:px-4">
-        <Button asChild variant="ghost" size="sm">
-          <Link href="/chats">
-            <ArrowLeft aria-hidden />
-            Back to chats
-          </Link>
-        </Button>
-      </header>
-      <main className="mx-auto grid w-full max-w-3xl gap-6 px-4 py-8">
-        <h1 className="text-2xl font-semibold tracking-tight">Usage</h1>
-        {usage.isPending ? (
-          <p role="status" className="text-sm text-muted-foreground">Loading your usage…</p>
-        ) : usage.isError ? (
-          <p role="alert" className="text-sm text-destructive">{describeError(usage.error)}</p>
-        ) : (
-          <Report usage={usage.data} />
-        )}
-      </main>
-    </div>
+    <PageShell title="Usage" className="max-w-3xl">
+      {usage.isPending ? (
+        <p role="status" className="text-sm text-muted-foreground">Loading your usage…</p>
+      ) : usage.isError ? (
+        <p role="alert" className="text-sm text-destructive">{describeError(usage.error)}</p>
+      ) : (
+        <Report usage={usage.data} />
+      )}
+    </PageShell>
   );
 }
