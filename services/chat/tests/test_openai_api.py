@@ -15,8 +15,9 @@ from openai.types.chat import ChatCompletionMessageParam
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
-from .conftest import Chat, User, running_chat
-from .two_providers import SMALL_REPLY, SwitchableCatalog, two_providers
+from .conftest import Chat, User
+from .openai_support import client, two_provider_chat
+from .two_providers import SMALL_REPLY
 
 OPENAI_ERROR_KEYS = {"message", "type", "param", "code"}
 
@@ -25,15 +26,8 @@ OPENAI_ERROR_KEYS = {"message", "type", "param", "code"}
 async def chat(
     make_settings: Any, signing_key: Key, stub: LlmStub, stub_two: LlmStub
 ) -> AsyncIterator[Chat]:
-    """alpha (the stub): "small"; beta (the second stub): "large" and "secret" (staff)."""
-    catalog = SwitchableCatalog(two_providers(stub.base_url, stub_two.base_url))
-    async with running_chat(make_settings(), signing_key, catalog) as running:
+    async with two_provider_chat(make_settings, signing_key, stub, stub_two) as running:
         yield running
-
-
-def client(chat: Chat, user: User | None = None, key: str | None = None) -> AsyncOpenAI:
-    token = key if key is not None else (user or chat.user()).token
-    return AsyncOpenAI(base_url=f"{chat.url}/api/v1", api_key=token, max_retries=0)
 
 
 def staff(chat: Chat) -> User:

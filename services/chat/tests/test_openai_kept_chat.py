@@ -15,8 +15,8 @@ from openai.types.chat import ChatCompletionMessageParam
 from parley_testing import LlmStub
 from parley_testing import TestKey as Key
 
-from .conftest import Chat, User, running_chat
-from .two_providers import SwitchableCatalog, two_providers
+from .conftest import Chat, User
+from .openai_support import client, two_provider_chat
 
 HEADER = "X-Parley-Chat"
 
@@ -25,15 +25,8 @@ HEADER = "X-Parley-Chat"
 async def chat(
     make_settings: Any, signing_key: Key, stub: LlmStub, stub_two: LlmStub
 ) -> AsyncIterator[Chat]:
-    """alpha (the stub): "small", the default; beta (the second stub): "large"."""
-    catalog = SwitchableCatalog(two_providers(stub.base_url, stub_two.base_url))
-    async with running_chat(make_settings(), signing_key, catalog) as running:
+    async with two_provider_chat(make_settings, signing_key, stub, stub_two) as running:
         yield running
-
-
-def client(chat: Chat, user: User | None = None, key: str | None = None) -> AsyncOpenAI:
-    token = key if key is not None else (user or chat.user()).token
-    return AsyncOpenAI(base_url=f"{chat.url}/api/v1", api_key=token, max_retries=0)
 
 
 def user_says(text: str) -> list[ChatCompletionMessageParam]:
