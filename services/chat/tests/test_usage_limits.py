@@ -184,3 +184,17 @@ async def test_a_kept_chat_turn_over_budget_is_refused_and_leaves_no_chat(
         assert refused.value.body["code"] == "BUDGET_EXCEEDED"
         listed = await chat.http.get("/api/chats", headers=alice.headers)
         assert listed.json()["items"] == []
+
+
+async def test_posts_racing_for_one_chat_are_busy_not_over_the_limit(
+    make_settings: Any, signing_key: Key, stub: LlmStub, db_url: str
+) -> None:
+    settings = make_settings(USER_REPLIES_IN_FLIGHT=1, TITLE_GENERATION=False)
+    async with running_chat(settings, signing_key) as chat:
+        alice = chat.user()
+        chat_id = (await chat.http.post("/api/chats", json={}, headers=alice.headers)).json()["id"]
+        answers = await asyncio.gather(
+            *(post_turn(chat.http, alice.headers, chat_id, f"{i} {SLOW}") for i in range(5))
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409, 409, 409, 409]
+        assert not holds(db_url)

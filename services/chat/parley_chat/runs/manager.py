@@ -37,7 +37,7 @@ from parley_chat.storage import (
     TurnAdmission,
 )
 from parley_chat.tokens import Principal
-from parley_chat.usage import CallSource, UsageRefused, turn_plan
+from parley_chat.usage import CHAT_BUSY, CallSource, UsageRefused, turn_plan
 
 
 class RunManager:
@@ -139,6 +139,8 @@ class RunManager:
         if not lease.model_accepted or lease.model is None:
             raise models.refusal(lease.model)
         if lease.refusal is not None:
+            if lease.refusal.get("code") == CHAT_BUSY:
+                raise ChatBusy
             raise UsageRefused(lease.refusal, settings.USAGE_CURRENCY)
         if not lease.acquired:
             await self.leases.queries.drop_hold(run_id)

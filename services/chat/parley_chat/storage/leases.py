@@ -78,7 +78,7 @@ class LeaseQueries:
             # worst case: in this statement, so it costs no round trip before the first token.
             f"admit AS (SELECT {schema}.parley_admit(:rid, :uid, CAST(:groups AS text[]), "
             "model, CAST(:plan AS jsonb), 'turn', :source, CAST(:api_key AS uuid), :ttl, "
-            ":max_in_flight, :max_per_minute) AS refusal FROM chosen), "
+            ":max_in_flight, :max_per_minute, :id) AS refusal FROM chosen), "
             f"ins AS (INSERT INTO {lt} AS l (session_id, run_id, user_id, owner, expires_at) "
             "SELECT session_id, :rid, :uid, :owner, now() + make_interval(secs => :ttl) "
             "FROM chosen WHERE EXISTS (SELECT 1 FROM admit WHERE refusal IS NULL) "

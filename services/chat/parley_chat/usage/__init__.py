@@ -2,6 +2,14 @@
 
 from parley_chat.usage.plan import call_plan, turn_plan
 from parley_chat.usage.records import CallSource, UsageRecord, record_usage
-from parley_chat.usage.refusal import UsageRefused
+from parley_chat.usage.refusal import CHAT_BUSY, UsageRefused
 
-__all__ = ["CallSource", "UsageRecord", "UsageRefused", "call_plan", "record_usage", "turn_plan"]
+__all__ = [
+    "CHAT_BUSY",
+    "CallSource",
+    "UsageRecord",
+    "UsageRefused",
+    "call_plan",
+    "record_usage",
+    "turn_plan",
+]

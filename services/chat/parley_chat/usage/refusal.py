@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 RefusalCode = Literal["BUDGET_EXCEEDED", "RATE_LIMITED"]
+# What parley_admit answers for a chat whose reply is still running (a 409, not a refusal).
+CHAT_BUSY = "CHAT_BUSY"
 PERIOD_WORDS = {"day": "daily", "month": "monthly"}
 
 

@@ -86,7 +86,7 @@ CREATE INDEX IF NOT EXISTS parley_usage_holds_user ON {schema}.parley_usage_hold
 CREATE OR REPLACE FUNCTION {schema}.parley_admit(
     p_hold_id text, p_user text, p_groups text[], p_model text, p_plan jsonb,
     p_kind text, p_source text, p_api_key uuid, p_ttl double precision,
-    p_max_in_flight integer, p_max_per_minute integer
+    p_max_in_flight integer, p_max_per_minute integer, p_chat text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -121,6 +121,13 @@ BEGIN
     LOOP
         PERFORM pg_advisory_xact_lock(hashtextextended('parley_usage:' || lock_key, 0));
     END LOOP;
+
+    -- A turn for a chat whose reply is still running finds it busy (409), not over a limit:
+    -- checked after the lock, so a reply admitted just before is seen with its lease.
+    IF p_chat IS NOT NULL AND EXISTS (SELECT 1 FROM {schema}.parley_run_leases l
+            WHERE l.session_id = p_chat AND l.expires_at >= now()) THEN
+        RETURN jsonb_build_object('code', 'CHAT_BUSY');
+    END IF;
 
     IF p_max_in_flight > 0 THEN
         SELECT count(*) INTO n FROM {schema}.parley_usage_holds
