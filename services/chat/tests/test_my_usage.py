@@ -193,7 +193,9 @@ async def test_holds_count_until_they_expire_and_remaining_matches_admission(
         "resets_at": tomorrow_midnight(),
         "budget_id": budget["id"],
     }
-    assert mine["low"] is False
+    # Most of the budget is left, but not the worst case of one reply of the default model
+    # (a whole history window in, its longest reply out): the next turn would be refused.
+    assert mine["next_reply"]["fits"] is False and mine["low"] is True
 
     # A reply in flight holds its worst case: the user is told how little is left.
     assert admit(db_url, alice.id, tokens=500, cost="0.05", hold_id="run-1") is None

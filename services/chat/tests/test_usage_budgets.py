@@ -84,6 +84,14 @@ async def test_a_spent_budget_refuses_until_its_reset_and_says_so(
         worst = await _worst_case(chat, bob.headers, db_url, bob.id)
         set_budget(db_url, "user", bob.id, max_tokens=worst + 5)
         chat_id = (await chat.http.post("/api/chats", json={}, headers=bob.headers)).json()["id"]
+        before = (await chat.http.get("/api/usage", headers=bob.headers)).json()
+        assert before["next_reply"] == {
+            "model": "stub-model",
+            "tokens": worst,
+            "cost": 0,
+            "fits": True,
+        }
+        assert before["low"] is False
         first = await post_turn(chat.http, bob.headers, chat_id, "hello")
         assert first.status_code == 200
         await wait_for(db_url, bob.id, 1)
@@ -104,6 +112,9 @@ async def test_a_spent_budget_refuses_until_its_reset_and_says_so(
         )
         assert datetime.fromisoformat(detail["limit"]["resets_at"]) == midnight
         assert stub.stats()["requests_total"] == requests_before
+        # The usage page says so before the next try: a whole reply no longer fits.
+        after = (await chat.http.get("/api/usage", headers=bob.headers)).json()
+        assert after["next_reply"]["fits"] is False and after["low"] is True
         # Nothing of the refused turn was stored: the chat holds the first exchange only.
         stored = (await chat.http.get(f"/api/chats/{chat_id}", headers=bob.headers)).json()
         assert [m["role"] for m in stored["messages"]] == ["user", "assistant"]

@@ -10,8 +10,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from parley_common.openapi import responses
 
+from parley_chat.catalog import ModelNotAllowed
 from parley_chat.deps import AdminCaller, AdminUser, CurrentUser, RuntimeDep
 from parley_chat.storage.usage_reports import ReportBy
+from parley_chat.usage import worst_case
 from parley_chat.usage.budgets import BudgetList, BudgetNotFound, BudgetOut, BudgetSet
 from parley_chat.usage.reports import (
     MAX_REPORT_DAYS,
@@ -46,8 +48,15 @@ async def my_usage(
     days: Annotated[int, Query(ge=1, le=MAX_REPORT_DAYS)] = 30,
 ) -> MyUsage:
     """The caller's usage of the last ``days`` UTC days (today included), the budgets that
-    apply to them with what is left, and the per-user limits."""
-    return await runtime.usage.mine(user.user_id, sorted(user.groups), days)
+    apply to them with what is left, whether a reply of their default model still fits, and
+    the per-user limits."""
+    try:
+        default = runtime.catalog.current.resolve(None, user.groups)
+    except ModelNotAllowed:  # no model this user may use
+        worst = None
+    else:
+        worst = worst_case(default, runtime.budgets)
+    return await runtime.usage.mine(user.user_id, sorted(user.groups), days, worst)
 
 
 @admin_router.get("/budgets", response_model=BudgetList)

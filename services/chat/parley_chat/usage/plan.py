@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from parley_chat.catalog import CatalogSnapshot, ModelEntry
 from parley_chat.context_window import ModelBudgets
+
+
+class WorstCase(NamedTuple):
+    """The most one reply of a model can use: what admission holds for it."""
+
+    model: str
+    tokens: int
+    cost: float  # in the catalog's currency
+
+
+def worst_case(model: ModelEntry, budgets: ModelBudgets) -> WorstCase:
+    """A turn's worst case on ``model``: a full history window (and the system prompt) in,
+    the model's longest reply out."""
+    input_tokens = budgets.for_model(model).max_input_tokens
+    output_tokens = model.max_output_tokens
+    cost = (
+        input_tokens * model.input_price_per_million
+        + output_tokens * model.output_price_per_million
+    ) / 1_000_000
+    return WorstCase(model.id, input_tokens + output_tokens, cost)
 
 
 def _entry(model: ModelEntry, input_tokens: int, output_tokens: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from parley_chat.storage.usage_reports import (
     UsageSums,
 )
 from parley_chat.usage.budgets import BudgetOut, budget_out, money
+from parley_chat.usage.plan import WorstCase
 
 MAX_REPORT_DAYS = 366
 DEFAULT_REPORT_DAYS = 30
@@ -53,6 +54,27 @@ class Remaining(BaseModel):
     budget_id: str
 
 
+class NextReply(BaseModel):
+    """What a reply of the caller's default model holds at admission, and whether every
+    budget that applies can take it now (if not, the next turn is refused)."""
+
+    model: str
+    tokens: int
+    cost: float
+    fits: bool
+
+
+def next_reply(budgets: Sequence[BudgetOut], worst: WorstCase | None) -> NextReply | None:
+    if worst is None:
+        return None
+    fits = all(
+        (b.remaining_tokens is None or b.remaining_tokens >= worst.tokens)
+        and (b.remaining_cost is None or b.remaining_cost >= worst.cost)
+        for b in budgets
+    )
+    return NextReply(model=worst.model, tokens=worst.tokens, cost=round(worst.cost, 6), fits=fits)
+
+
 class UsageLimits(BaseModel):
     replies_in_flight: int  # 0: no limit
     turns_per_minute: int
@@ -69,7 +91,9 @@ class MyUsage(BaseModel):
     by_model: list[ModelUsage]
     budgets: list[BudgetOut]
     remaining: Remaining | None
+    # Under a fifth left of the tightest budget, or not enough left for one more reply.
     low: bool
+    next_reply: NextReply | None  # None: no model to answer with
     limits: UsageLimits
 
 
@@ -173,8 +197,11 @@ class UsageReports:
         self.ledger = ledger
         self.budgets = budgets
 
-    async def mine(self, user_id: str, groups: Sequence[str], days: int) -> MyUsage:
-        """The caller's last ``days`` UTC days (today included), budgets and limits."""
+    async def mine(
+        self, user_id: str, groups: Sequence[str], days: int, worst: WorstCase | None = None
+    ) -> MyUsage:
+        """The caller's last ``days`` UTC days (today included), budgets and limits;
+        ``worst``: a reply of their default model, to say whether one more fits."""
         today = utc_today()
         days_range = DayRange(today - timedelta(days=days - 1), today)
         usage = await self.ledger.for_user(user_id, days_range.start, days_range.end)
@@ -185,6 +212,7 @@ class UsageReports:
             UsageSums(0, 0, Decimal(0), 0, 0),
         )
         remaining = tightest(budgets)
+        upcoming = next_reply(budgets, worst)
         return MyUsage(
             currency=self.settings.USAGE_CURRENCY,
             since=days_range.since.isoformat(),
@@ -194,7 +222,9 @@ class UsageReports:
             by_model=[ModelUsage(model=m.key, **_numbers(m.sums)) for m in usage.by_model],
             budgets=budgets,
             remaining=remaining,
-            low=remaining is not None and remaining.fraction < LOW_FRACTION,
+            low=(remaining is not None and remaining.fraction < LOW_FRACTION)
+            or (upcoming is not None and not upcoming.fits),
+            next_reply=upcoming,
             limits=UsageLimits(
                 replies_in_flight=self.settings.USER_REPLIES_IN_FLIGHT,
                 turns_per_minute=self.settings.USER_TURNS_PER_MINUTE,

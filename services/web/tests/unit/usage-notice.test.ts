@@ -44,6 +44,7 @@ function report(patch: Partial<UsageReport> = {}): UsageReport {
     budgets: [budget()],
     remaining: { unit: "tokens", amount: 1_200, fraction: 0.12, resets_at: "2026-06-02T00:00:00Z", budget_id: "b1" },
     low: true,
+    next_reply: { model: "stub-model", tokens: 1_000, cost: 0, fits: true },
     limits: { replies_in_flight: 4, turns_per_minute: 30 },
     ...patch,
   };
@@ -76,6 +77,13 @@ describe("the composer's low-budget notice", () => {
       remaining: { unit: "cost", amount: 4.2, fraction: 0.084, resets_at: "2026-07-01T00:00:00Z", budget_id: "g" },
     });
     expect(lowBudgetNotice(usage, NOW, EN)).toBe("US$4.20 left this month in the budget of group engineering, resets on 1 Jul at 00:00.");
+  });
+
+  it("says when what is left is less than one reply may use (the next message would be refused)", () => {
+    const short = report({ next_reply: { model: "stub-model", tokens: 17_000, cost: 0, fits: false } });
+    expect(lowBudgetNotice(short, NOW, EN)).toBe(
+      "1,200 tokens left today: not enough for a reply, which may use up to 17,000 tokens. It resets at 00:00 (in 3 h 12 min).",
+    );
   });
 
   it("says nothing while enough is left or no budget applies, and 'No tokens left' when none is", () => {

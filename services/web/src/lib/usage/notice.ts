@@ -7,7 +7,8 @@ import type { Budget, UsageReport } from "./types";
 
 /**
  * "1,200 tokens left today, resets at 02:00 (in 3 h 12 min)." when the tightest budget is low
- * (the server's `low`: under a fifth left); null otherwise.
+ * (the server's `low`: under a fifth left, or not enough for one more reply, which it then
+ * says); null otherwise.
  */
 export function lowBudgetNotice(usage: UsageReport | undefined, now = Date.now(), formats: Formats = {}): string | null {
   const remaining = usage?.remaining;
@@ -17,7 +18,14 @@ export function lowBudgetNotice(usage: UsageReport | undefined, now = Date.now()
   const when = periodWords(budget?.period);
   const group = budget?.scope === "group" ? ` in the budget of group ${budget.scope_id}` : "";
   const left = amount === 0 && remaining.unit === "tokens" ? "No tokens left" : `${formatAmount(amount, remaining.unit, usage.currency, formats)} left`;
-  return `${left}${when ? ` ${when}` : ""}${group}, resets ${resetPhrase(remaining.resets_at, now, formats)}.`;
+  const resets = `resets ${resetPhrase(remaining.resets_at, now, formats)}`;
+  const next = usage.next_reply;
+  if (amount > 0 && next && !next.fits) {
+    // Something is left, but less than a reply may use: the next message would be refused.
+    const reply = formatAmount(next.tokens, "tokens", usage.currency, formats);
+    return `${left}${when ? ` ${when}` : ""}${group}: not enough for a reply, which may use up to ${reply}. It ${resets}.`;
+  }
+  return `${left}${when ? ` ${when}` : ""}${group}, ${resets}.`;
 }
 
 /** Whose budget this is, as its owner's page names it. */

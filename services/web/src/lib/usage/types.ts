@@ -57,6 +57,13 @@ export interface Remaining {
 }
 
 /** `GET /api/usage?days=N`: the signed-in user's own usage, budgets and limits. */
+export interface NextReply {
+  model: string;
+  tokens: number;
+  cost: number;
+  fits: boolean;
+}
+
 export interface UsageReport {
   currency: string;
   since: string;
@@ -67,8 +74,10 @@ export interface UsageReport {
   by_model: ModelUsage[];
   budgets: Budget[];
   remaining: Remaining | null;
-  /** The remaining fraction is below 0.2. */
+  /** The remaining fraction is below 0.2, or one more reply would not fit (`next_reply`). */
   low: boolean;
+  /** What one reply of the user's default model holds at admission, and whether every budget can take it now. */
+  next_reply: NextReply | null;
   /** 0 means no limit. */
   limits: { replies_in_flight: number; turns_per_minute: number };
 }
