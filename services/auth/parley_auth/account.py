@@ -93,7 +93,11 @@ async def delete_account(
 
 
 async def delete_audited(
-    manager: UserManager, user: User, actor: audit.Actor, client: audit.ClientInfo
+    manager: UserManager,
+    user: User,
+    actor: audit.Actor,
+    client: audit.ClientInfo,
+    detail: dict[str, object] | None = None,
 ) -> None:
     """Delete the account with its ``user.deleted`` event (the deletion commits both)."""
     await audit.record(
@@ -102,6 +106,7 @@ async def delete_audited(
         actor=actor,
         target=audit.Target.user(user),
         client=client,
+        detail=detail,
     )
     await manager.delete(user)
 

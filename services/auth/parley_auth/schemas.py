@@ -25,6 +25,9 @@ class UserRead(schemas.BaseUser[uuid.UUID]):
     role: Role = "member"
     # Group slugs, sorted.
     groups: list[str] = Field(default_factory=list)
+    # The ids of the single sign-on providers the account is linked to, sorted: any of them can
+    # confirm its deletion instead of a password.
+    sso_providers: list[str] = Field(default_factory=list)
 
 
 class UserCreate(schemas.BaseUserCreate):
@@ -110,6 +113,12 @@ class RefreshRequest(BaseModel):
 class SsoProviderRead(BaseModel):
     id: str
     name: str
+
+
+class SsoRedirect(BaseModel):
+    """Where to send the browser next (a provider's authorization URL)."""
+
+    url: str
 
 
 class SsoProviders(BaseModel):

@@ -45,9 +45,9 @@ def test_every_route_with_a_body_declares_the_body_limit_and_validation(
 
 def test_every_authenticated_route_declares_401(documented: list[Operation]) -> None:
     authenticated = [op for op in documented if op.doc.get("security")]
-    # me (3), logout-all, users/{id} (3), invites (3), admin: users (5), groups (7),
-    # registration (2), audit (1)
-    assert len(authenticated) == 25
+    # me (3), logout-all, users/{id} (3), invites (3), sso delete-account, admin: users (5),
+    # groups (7), registration (2), audit (1)
+    assert len(authenticated) == 26
     for op in authenticated:
         assert "401" in op.statuses, op.label
         assert op.media_types(401) == {"application/json"}, op.label

@@ -182,13 +182,14 @@ class _FormParser(HTMLParser):
 
 
 def _provider_form(response: httpx.Response) -> _Form | None:
-    """The provider's login or consent form on this page, if there is one."""
+    """The provider's login or consent form on this page, if there is one, or the form that
+    ends its session of another account (a browser submits that one by script)."""
     if "html" not in response.headers.get("content-type", ""):
         return None
     parser = _FormParser()
     parser.feed(response.text)
     for form in parser.forms:
-        if form.fields.get("prompt") in ("login", "consent"):
+        if form.fields.get("prompt") in ("login", "consent") or "logout" in form.fields:
             return form
     return None
 
@@ -207,7 +208,8 @@ async def sign_in(
     max_steps: int = 20,
 ) -> httpx.Response:
     """Start at ``start_url`` (a relying party's login route) and act as a browser: follow the
-    redirects to the provider, fill its login form as ``login``, continue past a consent page,
+    redirects to the provider, fill its login form as ``login``, continue past a consent page
+    (and past the end of the provider's session of another account),
     follow the redirect back to the relying party's callback, and return the callback's response
     (not followed) or the first page that is neither a redirect nor a provider form.
 
@@ -232,7 +234,7 @@ async def sign_in(
         if form is None:
             return response
         fields = dict(form.fields)
-        if fields["prompt"] == "login":
+        if fields.get("prompt") == "login":
             fields.update(login=login, password="any password")
         response = await browser.post(response.url.join(form.action), data=fields)
     raise AssertionError(f"no way back from the provider after {max_steps} steps")

@@ -62,6 +62,8 @@ class Identity(NamedTuple):
     email_verified: bool
     # The raw values of the provider's groups claim.
     groups: list[str]
+    # When the person last typed their credentials at the provider (epoch seconds), if it says.
+    auth_time: int | None = None
 
 
 def claim_values(claims: Mapping[str, Any], name: str) -> list[str]:
@@ -121,10 +123,15 @@ class OidcClient:
             raise SsoProtocolError(f"discovery document names issuer {issuer!r}")
         return metadata
 
-    async def start(self) -> AuthorizationStart:
-        """A fresh authorization request: random state, nonce and PKCE verifier."""
+    async def start(self, *, reauthenticate: bool = False) -> AuthorizationStart:
+        """A fresh authorization request: random state, nonce and PKCE verifier. With
+        ``reauthenticate`` the provider is asked to make the person sign in again, whatever
+        session they have there, and to say when (``auth_time``)."""
         await self.metadata()
-        started = await self._app.create_authorization_url(self.redirect_uri)
+        # OpenID Connect Core 3.1.2.1: prompt=login asks for a new login, max_age=0 makes
+        # auth_time a required claim (and asks again, for providers that ignore prompt).
+        extra = {"prompt": "login", "max_age": "0"} if reauthenticate else {}
+        started = await self._app.create_authorization_url(self.redirect_uri, **extra)
         return AuthorizationStart(
             started["url"], started["state"], started["nonce"], started["code_verifier"]
         )
@@ -199,9 +206,11 @@ class OidcClient:
             if info.get("sub") == claims["sub"]:
                 claims = {**info, **claims}
         email = claims.get("email")
+        auth_time = claims.get("auth_time")
         return Identity(
             subject=str(claims["sub"]),
             email=email if isinstance(email, str) and email else None,
             email_verified=email_verified(claims),
             groups=claim_values(claims, self.config.groups_claim),
+            auth_time=auth_time if type(auth_time) is int else None,
         )

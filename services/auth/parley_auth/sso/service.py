@@ -4,6 +4,8 @@ turned into an account). The routes in routes/sso.py only translate to HTTP."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -23,7 +25,7 @@ from parley_auth.sso.accounts import (
     sign_in,
 )
 from parley_auth.sso.client import OidcClient, SsoProtocolError
-from parley_auth.sso.state import PendingSignIn, StateCookies, safe_next
+from parley_auth.sso.state import SIGN_IN, PendingSignIn, StateCookies, safe_next
 
 log = structlog.get_logger(__name__)
 
@@ -57,11 +59,19 @@ class SingleSignOn:
     def client(self, provider_id: str) -> OidcClient | None:
         return self.clients.get(provider_id)
 
-    async def start(self, client: OidcClient, next_path: str | None) -> StartedSignIn:
-        """A new authorization request; raises SsoRefused(SSO_FAILED) when the provider is
+    async def start(
+        self,
+        client: OidcClient,
+        next_path: str | None,
+        *,
+        purpose: str = SIGN_IN,
+        user_id: uuid.UUID | None = None,
+    ) -> StartedSignIn:
+        """A new authorization request (for another ``purpose`` than signing in, a forced new
+        login for the account ``user_id``); raises SsoRefused(SSO_FAILED) when the provider is
         unusable (its discovery document unavailable or wrong)."""
         try:
-            started = await client.start()
+            started = await client.start(reauthenticate=purpose != SIGN_IN)
         except SsoProtocolError as error:
             raise SsoRefused(SSO_FAILED, str(error)) from None
         pending = PendingSignIn(
@@ -70,6 +80,9 @@ class SingleSignOn:
             nonce=started.nonce,
             code_verifier=started.code_verifier,
             next=safe_next(next_path),
+            purpose=purpose,
+            user_id=str(user_id) if user_id is not None else "",
+            started_at=int(time.time()),
         )
         return StartedSignIn(started.url, self.state.issue(pending))
 

@@ -1,6 +1,6 @@
 """The ``parley_sso`` cookie: what the callback checks (state, nonce, PKCE verifier, where to go
-next), signed with SESSION_SECRET, HttpOnly, SameSite=Lax (it must come back with the provider's
-redirect), for ten minutes."""
+next, and for a re-authentication its purpose and account), signed with SESSION_SECRET, HttpOnly,
+SameSite=Lax (it must come back with the provider's redirect), for ten minutes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ STATE_COOKIE_PATH = "/auth/sso"
 STATE_TTL_SECONDS = 600
 STATE_AUDIENCE = "parley:sso-state"
 MAX_NEXT_LENGTH = 2000
+# What a callback does: sign in, or confirm the deletion of the account that started it.
+SIGN_IN = "sign_in"
+DELETE_ACCOUNT = "delete_account"
 
 
 class PendingSignIn(NamedTuple):
@@ -25,6 +28,10 @@ class PendingSignIn(NamedTuple):
     nonce: str
     code_verifier: str
     next: str
+    purpose: str = SIGN_IN
+    # For a re-authentication: the signed-in account that asked for it (its uuid), and when.
+    user_id: str = ""
+    started_at: int = 0
 
 
 def safe_next(value: str | None) -> str:
@@ -68,10 +75,11 @@ class StateCookies:
                 audience=STATE_AUDIENCE,
                 options={"require": ["exp", "aud"]},
             )
-            pending = PendingSignIn(**{k: data[k] for k in PendingSignIn._fields})
-        except (jwt.PyJWTError, KeyError, TypeError):
+            pending = PendingSignIn(**{k: data[k] for k in PendingSignIn._fields if k in data})
+        except (jwt.PyJWTError, TypeError):
             return None
-        if not all(isinstance(v, str) for v in pending):
+        *texts, started_at = pending
+        if not all(isinstance(v, str) for v in texts) or type(started_at) is not int:
             return None
         if pending.provider != provider or not hmac.compare_digest(
             pending.state.encode(), state.encode()
