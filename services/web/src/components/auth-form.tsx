@@ -72,7 +72,9 @@ export function AuthForm({ mode }: { mode: Mode }) {
     }
   }
 
-  const sessionNotice = state.status === "anonymous" && state.reason ? SIGN_OUT_NOTICES[state.reason] : undefined;
+  // An account deleted through single sign-on lands here as /login?deleted=account.
+  const reason = params.get("deleted") === "account" ? "account_deleted" : state.status === "anonymous" ? state.reason : null;
+  const sessionNotice = reason ? SIGN_OUT_NOTICES[reason] : undefined;
   const shownServerError = waitLeft > 0 ? tooManyAttempts(waitLeft) : serverError;
   const otherHref = `${isLogin ? "/register" : "/login"}${params.get("next") ? `?next=${encodeURIComponent(next)}` : ""}`;
   // A failed single sign-on comes back here as /login?sso_error=CODE.

@@ -114,6 +114,18 @@ export class Account {
     this.session.endSession("account_deleted");
   }
 
+  /**
+   * Starts deleting the account by signing in again at `providerId`: the provider's URL, for the
+   * caller to send the browser to. The auth service deletes the account when the provider sends
+   * the browser back with the same person freshly signed in (then to /login?deleted=account).
+   */
+  async startSsoDeletion(providerId: string): Promise<string> {
+    const body = await this.session.api.json<{ url: string }>(`/auth/sso/${encodeURIComponent(providerId)}/delete-account`, {
+      method: "POST",
+    });
+    return body.url;
+  }
+
   private patchMe(body: Record<string, string>): Promise<User> {
     return this.session.api.json<User>("/auth/users/me", { method: "PATCH", body: JSON.stringify(body) });
   }

@@ -44,6 +44,8 @@ const WORDS: Record<string, string> = {
   // Chat refuses the tokens of an account an admin deactivated (detail as chat sends it).
   "account deactivated": "Your account has been deactivated. Ask your administrator if you need it back.",
   PASSWORD_LOGIN_DISABLED: "This server signs you in through single sign-on only.",
+  SSO_NOT_LINKED: "This account is not linked to that sign-in provider.",
+  SSO_FAILED: "The sign-in provider could not be reached. Please try again later.",
   // The admin console's refusals.
   Forbidden: "Only administrators may do that.",
   CANNOT_CHANGE_SELF: "You cannot do that to your own account: ask another administrator.",

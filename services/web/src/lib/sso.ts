@@ -1,9 +1,11 @@
 /**
  * Single sign-on as the login page shows it: the providers of `GET /auth/sso/providers`, whether
  * the password form and the register link show, the link that starts a provider's sign-in, and a
- * failed sign-in's `?sso_error=CODE` in words. Pure but for the one fetch.
+ * failed sign-in's `?sso_error=CODE` in words; and how the settings page confirms a deletion
+ * (the password, or a new sign-in at a linked provider). Pure but for the one fetch.
  */
 import type { FetchLike } from "./api";
+import type { User } from "./types";
 
 export interface SsoProvider {
   id: string;
@@ -73,6 +75,11 @@ const SSO_ERRORS: Record<string, string> = {
   SSO_DEACTIVATED: "Your account has been deactivated. Ask your administrator if you need it back.",
   SSO_STATE_INVALID:
     "The sign-in took too long or was started in another browser window. Please start again from this page.",
+  // The deletion's refusals (they come back to /settings?sso_error=CODE).
+  SSO_REAUTH_MISMATCH:
+    "You signed in at your provider as someone other than this account's owner. Nothing was deleted.",
+  SSO_REAUTH_STALE: "Your provider did not ask you to sign in again, so Parley could not confirm it is you. Nothing was deleted.",
+  SSO_NOT_LINKED: "This account is not linked to that sign-in provider. Nothing was deleted.",
 };
 
 /** A failed single sign-on's code (`/login?sso_error=CODE`) in words; null when there is none. */
@@ -98,4 +105,23 @@ export function loginPage(options: LoginOptions, mode: "login" | "register"): Lo
     otherLink: mode === "register" || (options.password_login && options.registration),
     registrationClosed: mode === "register" && !passwordForm,
   };
+}
+
+/** How the settings page confirms an account's deletion. */
+export interface DeletionMethods {
+  /** A new sign-in at one of these (the configured providers the account is linked to). */
+  providers: SsoProvider[];
+  /** The current password: always for an unlinked account; for a linked one only where passwords sign in. */
+  password: boolean;
+}
+
+/**
+ * An account single sign-on made has no password its owner knows: a linked account confirms with
+ * its provider. It may have a password as well (linked by email, or set by a reset), so the
+ * field stays wherever passwords are in use.
+ */
+export function deletionMethods(user: Pick<User, "sso_providers">, options: LoginOptions): DeletionMethods {
+  const linked = new Set(user.sso_providers ?? []);
+  const providers = options.providers.filter((p) => linked.has(p.id));
+  return { providers, password: providers.length === 0 || options.password_login };
 }

@@ -68,6 +68,8 @@ export interface User {
   role?: Role;
   /** The slugs of the groups the account is in (sorted), manual and from single sign-on. */
   groups?: string[];
+  /** The single sign-on providers the account is linked to (ids, sorted): each can confirm its deletion. */
+  sso_providers?: string[];
 }
 
 /**

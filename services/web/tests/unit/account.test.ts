@@ -60,6 +60,10 @@ function authServer() {
     user = { ...user, email: user.pending_email ?? user.email, pending_email: null, is_verified: true };
     return json(200, user);
   });
+  server.on("POST", "/auth/sso/corp/delete-account", (r) =>
+    authorized(r) ? json(200, { url: "https://idp.example/auth?prompt=login" }) : json(401, { detail: "Unauthorized" }),
+  );
+  server.on("POST", "/auth/sso/other/delete-account", () => json(400, { detail: "SSO_NOT_LINKED" }));
   server.on("POST", "/auth/forgot-password", () => new Response(null, { status: 202 }));
   server.on("POST", "/auth/request-verify-token", () => json(429, { detail: "RATE_LIMITED" }, { "Retry-After": "30" }));
   return { server, user: () => user };
@@ -127,6 +131,25 @@ describe("Account, signed in", () => {
     await account.deleteAccount(PASSWORD);
     expect(session.getState()).toEqual({ status: "anonymous", reason: "account_deleted" });
     expect(JSON.parse(server.calls("DELETE", "/auth/users/me")[1]!.body!)).toEqual({ current_password: PASSWORD });
+  });
+});
+
+describe("Account, deleting through single sign-on", () => {
+  it("asks for the provider's URL with the session's token; nothing ends until the provider answers", async () => {
+    const { session, account, server } = await signedIn();
+    await expect(account.startSsoDeletion("corp")).resolves.toBe("https://idp.example/auth?prompt=login");
+    expect(server.calls("POST", "/auth/sso/corp/delete-account")[0]!.headers.get("Authorization")).toBe(
+      `Bearer ${session.accessToken()}`,
+    );
+    expect(session.getState().status).toBe("authenticated");
+  });
+
+  it("a provider the account is not linked to is refused in words", async () => {
+    const { account } = await signedIn();
+    await expect(account.startSsoDeletion("other")).rejects.toMatchObject({
+      code: "SSO_NOT_LINKED",
+      message: "This account is not linked to that sign-in provider.",
+    });
   });
 });
 

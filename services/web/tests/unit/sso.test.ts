@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { fetchLoginOptions, loginPage, parseLoginOptions, PASSWORD_ONLY, ssoErrorMessage, ssoLoginHref } from "@/lib/sso";
+import {
+  deletionMethods,
+  fetchLoginOptions,
+  loginPage,
+  parseLoginOptions,
+  PASSWORD_ONLY,
+  ssoErrorMessage,
+  ssoLoginHref,
+} from "@/lib/sso";
 
 import { FakeServer, json } from "./fake-server";
 
@@ -58,5 +66,36 @@ describe("login options", () => {
     expect(loginPage(closed, "login")).toEqual({ passwordForm: true, otherLink: false, registrationClosed: false });
     expect(loginPage(closed, "register").registrationClosed).toBe(true);
     expect(loginPage(PASSWORD_ONLY, "login")).toEqual({ passwordForm: true, otherLink: true, registrationClosed: false });
+  });
+});
+
+describe("confirming an account's deletion", () => {
+  const corp = { id: "corp", name: "Corp SSO" };
+  const both = { providers: [corp, { id: "other", name: "Other" }], password_login: true, registration: true };
+
+  it("a password account confirms with its password, even where only SSO signs in", () => {
+    expect(deletionMethods({ sso_providers: [] }, both)).toEqual({ providers: [], password: true });
+    expect(deletionMethods({}, { ...both, password_login: false })).toEqual({ providers: [], password: true });
+  });
+
+  it("an account SSO made signs in again at its own provider only", () => {
+    expect(deletionMethods({ sso_providers: ["corp"] }, { ...both, password_login: false })).toEqual({
+      providers: [corp],
+      password: false,
+    });
+    // It may have a password too (linked by email, or set by a reset) where passwords sign in.
+    expect(deletionMethods({ sso_providers: ["corp"] }, both)).toEqual({ providers: [corp], password: true });
+  });
+
+  it("a link to a provider the server no longer offers leaves the password", () => {
+    expect(deletionMethods({ sso_providers: ["gone"] }, { ...both, password_login: false })).toEqual({
+      providers: [],
+      password: true,
+    });
+  });
+
+  it("says why the provider's answer deleted nothing", () => {
+    expect(ssoErrorMessage("SSO_REAUTH_MISMATCH")).toMatch(/someone other .* Nothing was deleted/);
+    expect(ssoErrorMessage("SSO_REAUTH_STALE")).toMatch(/did not ask you to sign in again/);
   });
 });

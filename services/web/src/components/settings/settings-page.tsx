@@ -1,5 +1,6 @@
 "use client";
 
+import { useSearchParams } from "next/navigation";
 import { useEffect } from "react";
 
 import { useAccount, useAuth } from "@/components/auth-provider";
@@ -18,6 +19,8 @@ export function SettingsPage() {
   const { state } = useAuth();
   const account = useAccount();
   const { options } = useLoginOptions();
+  // A deletion confirmed at the provider and refused by the auth service comes back here.
+  const deletionError = useSearchParams().get("sso_error");
 
   useEffect(() => {
     // A link opened in another tab or device may have confirmed or changed the email meanwhile.
@@ -39,7 +42,7 @@ export function SettingsPage() {
       <UsageLink />
       <ApiKeysLink />
       <LogOutEverywhere />
-      <DeleteAccount />
+      <DeleteAccount user={user} options={options} ssoError={deletionError} />
     </PageShell>
   );
 }
