@@ -67,7 +67,11 @@ export function DeleteAccount({
       description="Your account and all your chats are deleted for good. This cannot be undone."
       className="border-destructive/40"
     >
-      {refusal && <FormAlert>{refusal}</FormAlert>}
+      {refusal && (
+        <div className="mb-4">
+          <FormAlert>{refusal}</FormAlert>
+        </div>
+      )}
       <Button variant="destructive" onClick={() => setOpen(true)} disabled={!methods}>
         <Trash2 aria-hidden />
         Delete account…
