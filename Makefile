@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo uv)
 PACKAGES := libs/common tests/support services/llm-stub services/auth services/chat deploy/local tests/deploy tests/system tests/bench tests/resilience
 
 .PHONY: help bootstrap lint typecheck test test-python dev bench soak oidc-provider
-.PHONY: web-install web-check web-unit web-build web-e2e test-web chromium
+.PHONY: web-install web-check web-unit web-build web-e2e test-web chromium checks
 
 help:
 	@echo "make dev   - run the whole stack locally (http://localhost:8080)"
@@ -43,8 +43,13 @@ test-python: bootstrap oidc-provider
 WEB := services/web
 export NEXT_TELEMETRY_DISABLED := 1
 
-web-install:
+# Installed once per lock file: the stamp is newer than package-lock.json until it changes.
+WEB_INSTALLED := $(WEB)/node_modules/.parley-installed
+$(WEB_INSTALLED): $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+web-install: $(WEB_INSTALLED)
 
 web-check: web-install
 	cd $(WEB) && npm run lint && npm run typecheck
@@ -65,7 +70,12 @@ web-e2e: bootstrap web-install chromium oidc-provider
 
 test-web: web-check web-unit web-e2e
 
-test: lint typecheck test-python test-web
+# The static checks and the web's unit tests measure no time: they run two at a time. The
+# Python suites and Playwright, which start stacks and wait on timers, then run one at a time.
+checks:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck web-check web-unit
+
+test: checks test-python web-e2e
 
 dev: bootstrap
 	uv run parley-dev
